@@ -1,0 +1,217 @@
+"""Reading photos into RGB arrays.
+
+Everything that touches files or image codecs lives here; the rest of the
+package works on NumPy arrays. Only pixels are kept: EXIF, GPS, ICC and other
+metadata are read solely to apply the orientation and are then dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageDecodeError, InvalidInputError
+
+__all__ = ["ImageSource", "load_image"]
+
+ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
+"""Anything :func:`load_image` accepts."""
+
+#: Grey used behind transparent pixels: far from both black and white clothing.
+_BACKGROUND = (128, 128, 128)
+
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if _heif_registered:
+        return
+    _heif_registered = True
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # optional: without it HEIC files fail with a clear message
+        return
+    register_heif_opener()
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """Pixels of a photo, possibly decoded at reduced size.
+
+    Attributes
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+        Upright RGB pixels.
+    original_size : (int, int)
+        ``(width, height)`` of the upright photo at full resolution.
+    """
+
+    rgb: npt.NDArray[np.uint8]
+    original_size: tuple[int, int]
+
+
+def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
+    """Read a photo as an upright RGB array.
+
+    Parameters
+    ----------
+    source : path, bytes, PIL.Image.Image or ndarray
+        A file path, the bytes of an encoded image, a PIL image, or an array of
+        shape (H, W), (H, W, 3) or (H, W, 4). Arrays are taken as RGB(A), not
+        OpenCV's BGR. JPEG, PNG, WebP, TIFF and BMP are read by Pillow; HEIC
+        and HEIF need the optional ``pillow-heif`` package.
+
+    Returns
+    -------
+    image : (H, W, 3) ndarray of uint8
+        RGB pixels with the EXIF orientation applied. Transparent pixels are
+        composited onto mid-grey; 16-bit and float images are rescaled to 8 bits.
+
+    Raises
+    ------
+    ImageDecodeError
+        If the file is missing, unreadable, empty, truncated, not an image, or
+        larger than Pillow's decompression-bomb limit.
+    InvalidInputError
+        If an array has an unsupported shape or dtype.
+
+    Examples
+    --------
+    >>> rgb = load_image(np.zeros((4, 6), dtype=np.uint8))
+    >>> rgb.shape, rgb.dtype
+    ((4, 6, 3), dtype('uint8'))
+    """
+    return read_image(source).rgb
+
+
+def read_image(source: ImageSource, *, max_side: int | None = None) -> DecodedImage:
+    """Like :func:`load_image`, optionally decoding a JPEG at reduced size.
+
+    With ``max_side``, a JPEG is decoded by libjpeg's DCT scaling at the
+    smallest power-of-two reduction whose long side is still at least
+    ``max_side``: this is several times faster than a full decode of a phone
+    photo. Other formats and arrays are returned at full size.
+    """
+    if isinstance(source, np.ndarray):
+        rgb = _array_to_rgb(source)
+        return DecodedImage(rgb, (rgb.shape[1], rgb.shape[0]))
+    if isinstance(source, Image.Image):
+        return _decode(source, max_side=None)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise ImageDecodeError("empty image data")
+        return _open_and_decode(io.BytesIO(bytes(source)), "image data", max_side)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            raise ImageDecodeError(f"{path}: is a directory, not an image")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise ImageDecodeError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise ImageDecodeError(f"{path}: cannot read ({exc.strerror})") from None
+        if size == 0:
+            raise ImageDecodeError(f"{path}: empty file")
+        return _open_and_decode(path, str(path), max_side)
+    raise InvalidInputError(
+        f"image must be a path, bytes, PIL image or ndarray, got {type(source).__name__}"
+    )
+
+
+def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
+    _register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fp) as im:
+                return _decode(im, max_side=max_side)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageDecodeError(
+            f"{name}: image is larger than the {Image.MAX_IMAGE_PIXELS:,}-pixel "
+            "safety limit; refusing to decode it"
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageDecodeError(f"{name}: not an image, or a format that cannot be read") from None
+    except PermissionError:
+        raise ImageDecodeError(f"{name}: permission denied") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow reports truncated or corrupt data as OSError/SyntaxError.
+        raise ImageDecodeError(f"{name}: cannot decode image ({exc})") from None
+
+
+def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
+    # HEIF decoders already apply the stored rotation; applying EXIF again
+    # would turn the photo twice.
+    heif = (im.format or "").upper() in {"HEIF", "HEIC", "AVIF"}
+    orientation = 1 if heif else im.getexif().get(0x0112, 1)
+    swapped = orientation in (5, 6, 7, 8)
+    full_w, full_h = im.size
+    if max_side and im.format == "JPEG":
+        scale = max_side / max(full_w, full_h)
+        if scale < 1.0:
+            im.draft("RGB", (int(full_w * scale) + 1, int(full_h * scale) + 1))
+    im.load()
+    if not heif:
+        im = ImageOps.exif_transpose(im)
+    original_size = (full_h, full_w) if swapped else (full_w, full_h)
+    return DecodedImage(_pil_to_rgb(im), original_size)
+
+
+def _pil_to_rgb(im: Image.Image) -> npt.NDArray[np.uint8]:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return _array_to_rgb(np.asarray(im))
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    elif im.mode in ("LA", "La", "PA", "RGBa"):
+        im = im.convert("RGBA")
+    if im.mode == "RGBA":
+        background = Image.new("RGB", im.size, _BACKGROUND)
+        background.paste(im, mask=im.getchannel("A"))
+        im = background
+    elif im.mode != "RGB":
+        im = im.convert("RGB")
+    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
+
+
+def _array_to_rgb(arr: np.ndarray) -> npt.NDArray[np.uint8]:
+    if arr.ndim not in (2, 3):
+        raise InvalidInputError(
+            f"image must be (H, W), (H, W, 3) or (H, W, 4), got shape {arr.shape}"
+        )
+    if arr.ndim == 3 and arr.shape[2] not in (1, 3, 4):
+        raise InvalidInputError(f"image must have 1, 3 or 4 channels, got shape {arr.shape}")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InvalidInputError(f"image is empty, got shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        out = arr
+    elif arr.dtype == np.uint16 or (
+        np.issubdtype(arr.dtype, np.integer) and arr.max(initial=0) > 255
+    ):
+        out = (arr.astype(np.float64) * (255.0 / 65535.0)).round().clip(0, 255).astype(np.uint8)
+    elif np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+        out = arr.astype(np.uint8) * (255 if arr.dtype == np.bool_ else 1)
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise InvalidInputError("image contains NaN or infinite values")
+        top = 1.0 if arr.max(initial=0.0) <= 1.0 else 255.0
+        out = (arr * (255.0 / top)).round().clip(0, 255).astype(np.uint8)
+    else:
+        raise InvalidInputError(f"unsupported image dtype {arr.dtype}")
+    if out.ndim == 2:
+        out = np.repeat(out[:, :, None], 3, axis=2)
+    elif out.shape[2] == 1:
+        out = np.repeat(out, 3, axis=2)
+    elif out.shape[2] == 4:
+        alpha = out[:, :, 3:4].astype(np.float32) / 255.0
+        bg = np.array(_BACKGROUND, dtype=np.float32)
+        out = (out[:, :, :3] * alpha + bg * (1.0 - alpha)).round().astype(np.uint8)
+    return np.ascontiguousarray(out)

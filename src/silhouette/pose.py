@@ -1,0 +1,115 @@
+"""Pose backends: an RGB image in, landmarks and a soft person mask out.
+
+MediaPipe is imported here and nowhere else. A backend is any object with the
+:class:`PoseBackend` shape, so a MediaPipe Tasks model (or a fake, in tests)
+can replace the bundled one without touching the geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import ModelNotFoundError
+from .landmarks import N_LANDMARKS, Landmarks
+
+__all__ = ["MediaPipePose", "PoseBackend", "PoseEstimate"]
+
+
+@dataclass(frozen=True, eq=False)
+class PoseEstimate:
+    """What a pose backend found in one image.
+
+    Attributes
+    ----------
+    landmarks : Landmarks
+        33 landmarks in the pixel coordinates of the image passed in.
+    mask : (H, W) ndarray of float32
+        Soft person mask in [0, 1], same size as the image; 0.5 is the edge.
+    """
+
+    landmarks: Landmarks
+    mask: npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class PoseBackend(Protocol):
+    """Finds one person's landmarks and mask in an RGB image."""
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
+        """Return the most prominent person, or ``None`` if there is none."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+class MediaPipePose:
+    """MediaPipe Pose (BlazePose GHUM, "full" model) with segmentation.
+
+    Uses the models shipped inside the ``mediapipe==0.10.21`` wheel:
+    ``pose_detection.tflite`` and ``pose_landmark_full.tflite``. Nothing is
+    downloaded; the "lite" and "heavy" models (complexity 0 and 2) are not in
+    the wheel and are therefore never requested.
+
+    Parameters
+    ----------
+    min_detection_confidence : float, optional
+        Person detector threshold, in [0, 1].
+
+    Notes
+    -----
+    One instance is not thread-safe: use one per thread or process.
+    """
+
+    def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
+        try:
+            import mediapipe as mp
+        except ImportError as exc:  # pragma: no cover - dependency of the package
+            raise ModelNotFoundError(
+                "mediapipe is not installed; install silhouette with its dependencies"
+            ) from exc
+        solutions = getattr(mp, "solutions", None)
+        if solutions is None:
+            raise ModelNotFoundError(
+                f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions; "
+                "silhouette needs mediapipe==0.10.21, whose wheel ships the pose models"
+            )
+        self._pose = solutions.pose.Pose(
+            static_image_mode=True,
+            model_complexity=1,
+            enable_segmentation=True,
+            min_detection_confidence=min_detection_confidence,
+        )
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
+        h, w = rgb.shape[:2]
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            return None
+        raw = np.array(
+            [(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark],
+            dtype=np.float64,
+        )
+        if raw.shape != (N_LANDMARKS, 3):  # pragma: no cover - fixed by the model
+            raise RuntimeError(f"MediaPipe returned {raw.shape[0]} landmarks")
+        # MediaPipe normalises by the image size with pixel edges at 0 and 1;
+        # we use pixel centres at integer coordinates.
+        xy = raw[:, :2] * (w, h) - 0.5
+        if result.segmentation_mask is None:
+            mask = np.zeros((h, w), dtype=np.float32)
+        else:
+            mask = np.asarray(result.segmentation_mask, dtype=np.float32)
+        world = None
+        if result.pose_world_landmarks is not None:
+            world = np.array(
+                [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64
+            )
+        return PoseEstimate(Landmarks(xy, raw[:, 2], world), mask)
+
+    def close(self) -> None:
+        self._pose.close()
