@@ -1,0 +1,301 @@
+"""Frozen result types and their stable JSON form.
+
+Points are ``(x, y)`` floats in original-image pixels with pixel centres at
+integer coordinates. ``left`` and ``right`` are always the person's own
+(anatomical) sides: in a front view the person's left is on the image's right.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["SCHEMA_VERSION", "Analysis", "HipSide", "Notice", "Point", "Stance"]
+
+SCHEMA_VERSION = "1"
+
+Point = tuple[float, float]
+Side = Literal["left", "right"]
+View = Literal["front", "back", "side", "unknown"]
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def _pt(p: Point | None) -> list[float] | None:
+    return None if p is None else [round(float(p[0]), 2), round(float(p[1]), 2)]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning attached to a result.
+
+    Attributes
+    ----------
+    code : str
+        Stable identifier, e.g. ``"arm_touching_left"``; see ``docs/schema.md``.
+    message : str
+        One plain-language sentence for people.
+    """
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, eq=False)
+class HipSide:
+    """The hip dip on one side of the body.
+
+    Every measurement is None when the side could not be measured; ``reason``
+    then says why (the same text is among the analysis warnings).
+
+    Attributes
+    ----------
+    side : {'left', 'right'}
+        The person's anatomical side.
+    dip_depth_px : float or None
+        Inward distance of the outline from the line joining the upper bulge
+        (iliac crest) and lower bulge (greater trochanter), original pixels.
+        0 when the outline has no upper bulge.
+    dip_depth_ratio : float or None
+        ``dip_depth_px`` divided by the hip width, dimensionless.
+    dip_depth_cm : float or None
+        Depth in centimetres, when the person's height was given and the
+        whole body is in frame.
+    dip_present : bool or None
+        Whether the dip exceeds the detection threshold.
+    confidence : float or None
+        Confidence in ``dip_present``, in [0, 1].
+    crest, trochanter, deepest : (x, y) or None
+        Upper bulge, lower bulge and deepest point of the dip, pixels.
+    love_handle_px : float or None
+        Outward bulge of the flank above the hip bone, pixels (never a dip).
+    love_handle_ratio : float or None
+        ``love_handle_px`` divided by the hip width.
+    outline : (K, 2) ndarray of float
+        The traced edge, ``[x, y]`` pixels, top to bottom (not in the JSON).
+        Rows of NaN mark levels with no edge or hidden by an arm.
+    reason : str or None
+        Why the side was not measured.
+    """
+
+    side: Side
+    dip_depth_px: float | None = None
+    dip_depth_ratio: float | None = None
+    dip_depth_cm: float | None = None
+    dip_present: bool | None = None
+    confidence: float | None = None
+    crest: Point | None = None
+    trochanter: Point | None = None
+    deepest: Point | None = None
+    love_handle_px: float | None = None
+    love_handle_ratio: float | None = None
+    outline: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 2)))
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.side not in ("left", "right"):
+            raise ValueError(f"side must be 'left' or 'right', got {self.side!r}")
+        for name in ("dip_depth_px", "dip_depth_ratio", "love_handle_px"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+        outline = np.asarray(self.outline, dtype=np.float64).reshape(-1, 2)
+        object.__setattr__(self, "outline", outline)
+
+    @property
+    def measured(self) -> bool:
+        """True when the side has a depth."""
+        return self.dip_depth_px is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dip_depth_px": _r(self.dip_depth_px, 2),
+            "dip_depth_ratio": _r(self.dip_depth_ratio, 4),
+            "dip_depth_cm": _r(self.dip_depth_cm, 2),
+            "dip_present": self.dip_present,
+            "confidence": _r(self.confidence, 3),
+            "crest": _pt(self.crest),
+            "trochanter": _pt(self.trochanter),
+            "deepest": _pt(self.deepest),
+            "love_handle_px": _r(self.love_handle_px, 2),
+            "love_handle_ratio": _r(self.love_handle_ratio, 4),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Stance:
+    """Posture check: is the pelvis tilted with the weight on one leg?
+
+    Attributes
+    ----------
+    hip_popped : bool or None
+        True for a hip-popped stance; None when the view cannot show it.
+    pelvic_tilt_deg : float or None
+        Pelvic tilt in the picture plane, degrees, corrected for camera roll;
+        positive when the person's left hip is higher.
+    weight_side : {'left', 'right'} or None
+        The standing leg (the higher hip), when hip-popped.
+    exaggerated_side : {'left', 'right'} or None
+        The side whose dip the pose likely deepens (the weight-bearing hip,
+        pushed out); the other side's dip is likely flattened.
+    camera_roll_deg : float or None
+        Clockwise tilt of the body axis in the image, degrees.
+    """
+
+    hip_popped: bool | None = None
+    pelvic_tilt_deg: float | None = None
+    weight_side: Side | None = None
+    exaggerated_side: Side | None = None
+    camera_roll_deg: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hip_popped": self.hip_popped,
+            "pelvic_tilt_deg": _r(self.pelvic_tilt_deg, 2),
+            "weight_side": self.weight_side,
+            "exaggerated_side": self.exaggerated_side,
+            "camera_roll_deg": _r(self.camera_roll_deg, 2),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything measured on one photo.
+
+    Attributes
+    ----------
+    width, height : int
+        Size of the upright original image, pixels.
+    person_found : bool
+        False when no person was detected; every measurement is then None.
+    view : {'front', 'back', 'side', 'unknown'} or None
+        Which way the body faces; dips are measured on front and back views.
+    body_yaw_deg : float or None
+        Body rotation about the vertical, degrees; 0 faces the camera,
+        +90 shows the person's left flank.
+    left, right : HipSide
+        The person's anatomical left and right hips.
+    stance : Stance
+    symmetry : float or None
+        1 when both dips are equally deep, 0 when only one side has one;
+        ``1 - |a - b| / (a + b)`` on the depth ratios, 1 when both are below
+        the detection threshold.
+    waist_to_hip_ratio : float or None
+        Narrowest waist width over widest hip width in the picture, 2-D.
+    pelvic_height_index : float or None
+        Crest-to-trochanter height span over torso length, mean of the sides
+        with both bulges.
+    hip_width_px : float or None
+        Widest body width between crest and upper-thigh levels, pixels.
+    torso_px : float or None
+        Mid-hip to mid-shoulder length along the body axis, pixels.
+    px_per_cm : float or None
+        Image scale from the given height; None without it.
+    warnings : tuple of Notice
+    landmarks : (33, 3) ndarray or None
+        ``[x, y, visibility]`` of each pose landmark in original pixels (not
+        in the JSON).
+    bands : dict of str to (2, 2, 2) ndarray
+        For drawing: ``'crest'`` and ``'trochanter'`` each map to the top and
+        bottom lines of that search band across the hips, as two ``[x, y]``
+        end points each, original pixels (not in the JSON).
+    """
+
+    width: int
+    height: int
+    person_found: bool
+    view: View | None = None
+    body_yaw_deg: float | None = None
+    left: HipSide = field(default_factory=lambda: HipSide("left"))
+    right: HipSide = field(default_factory=lambda: HipSide("right"))
+    stance: Stance = field(default_factory=Stance)
+    symmetry: float | None = None
+    waist_to_hip_ratio: float | None = None
+    pelvic_height_index: float | None = None
+    hip_width_px: float | None = None
+    torso_px: float | None = None
+    px_per_cm: float | None = None
+    warnings: tuple[Notice, ...] = ()
+    landmarks: npt.NDArray[np.float64] | None = None
+    bands: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"image size must be positive, got {self.width}x{self.height}")
+        if self.left.side != "left" or self.right.side != "right":
+            raise ValueError("left and right must be HipSide('left') and HipSide('right')")
+        if self.view not in (None, "front", "back", "side", "unknown"):
+            raise ValueError(f"unknown view {self.view!r}")
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+
+    @property
+    def sides(self) -> dict[str, HipSide]:
+        """``{'left': ..., 'right': ...}``."""
+        return {"left": self.left, "right": self.right}
+
+    def warning_codes(self) -> list[str]:
+        """Codes of the warnings, in order."""
+        return [w.code for w in self.warnings]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON form (schema version 1); see ``docs/schema.md``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "image": {"width": self.width, "height": self.height},
+            "person_found": self.person_found,
+            "view": self.view,
+            "body_yaw_deg": _r(self.body_yaw_deg, 1),
+            "sides": {"left": self.left.to_dict(), "right": self.right.to_dict()},
+            "stance": self.stance.to_dict(),
+            "symmetry": _r(self.symmetry, 3),
+            "waist_to_hip_ratio": _r(self.waist_to_hip_ratio, 3),
+            "pelvic_height_index": _r(self.pelvic_height_index, 3),
+            "hip_width_px": _r(self.hip_width_px, 2),
+            "torso_px": _r(self.torso_px, 2),
+            "px_per_cm": _r(self.px_per_cm, 4),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+    def to_row(self) -> dict[str, Any]:
+        """A flat dict with stable keys, for CSV (``left_dip_depth_px``, ...)."""
+        d = self.to_dict()
+        row: dict[str, Any] = {
+            "person_found": d["person_found"],
+            "view": d["view"],
+            "width": self.width,
+            "height": self.height,
+        }
+        for side in ("left", "right"):
+            for key, value in d["sides"][side].items():
+                if isinstance(value, list):
+                    row[f"{side}_{key}_x"], row[f"{side}_{key}_y"] = value
+                elif value is None and key in ("crest", "trochanter", "deepest"):
+                    row[f"{side}_{key}_x"] = row[f"{side}_{key}_y"] = None
+                else:
+                    row[f"{side}_{key}"] = value
+        for key, value in d["stance"].items():
+            row[f"stance_{key}"] = value
+        for key in (
+            "symmetry",
+            "waist_to_hip_ratio",
+            "pelvic_height_index",
+            "hip_width_px",
+            "torso_px",
+            "px_per_cm",
+            "body_yaw_deg",
+        ):
+            row[key] = d[key]
+        row["warnings"] = ";".join(self.warning_codes())
+        return row

@@ -1,0 +1,166 @@
+"""The reusable entry point: load the model once, analyse many photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ._types import Analysis
+from .errors import InvalidInputError
+from .io import ImageSource, read_image
+from .measure import DIP_THRESHOLD_RATIO, MeasureOptions, measure_person
+from .pose import MediaPipePose, PoseBackend
+from .posture import TILT_THRESHOLD_DEG
+
+__all__ = ["Analyzer", "AnalyzerOptions", "analyze"]
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    """Settings of an :class:`Analyzer`.
+
+    Attributes
+    ----------
+    max_side : int
+        Photos are analysed with their long side reduced to at most this many
+        pixels (results are still in original pixels). Larger is slower but
+        resolves shallower dips; the pose model itself works at 256 pixels.
+    min_detection_confidence : float
+        Person detector threshold, in [0, 1].
+    refine_edges : bool
+        Fit the person mask's edge to the photo's edges (guided filter).
+    dip_threshold_ratio : float
+        Depth, as a fraction of hip width, from which a dip counts as present.
+    tilt_threshold_deg : float
+        Pelvic tilt, degrees, from which a stance counts as hip-popped.
+    """
+
+    max_side: int = 1600
+    min_detection_confidence: float = 0.5
+    refine_edges: bool = True
+    dip_threshold_ratio: float = DIP_THRESHOLD_RATIO
+    tilt_threshold_deg: float = TILT_THRESHOLD_DEG
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_side, int) or self.max_side < 64:
+            raise InvalidInputError(f"max_side must be an int >= 64, got {self.max_side!r}")
+        if not 0.0 <= self.min_detection_confidence <= 1.0:
+            raise InvalidInputError(
+                f"min_detection_confidence must be in [0, 1], got {self.min_detection_confidence}"
+            )
+        if not 0.0 < self.dip_threshold_ratio < 0.5:
+            raise InvalidInputError(
+                f"dip_threshold_ratio must be in (0, 0.5), got {self.dip_threshold_ratio}"
+            )
+        if not 0.0 < self.tilt_threshold_deg < 45.0:
+            raise InvalidInputError(
+                f"tilt_threshold_deg must be in (0, 45), got {self.tilt_threshold_deg}"
+            )
+
+
+class Analyzer:
+    """Measures hip dips; holds the pose model so it loads only once.
+
+    Parameters
+    ----------
+    options : AnalyzerOptions, optional
+    pose_backend : PoseBackend, optional
+        Replaces the bundled MediaPipe model (e.g. a fake in tests). The
+        analyzer then does not own it and :meth:`close` leaves it open.
+
+    Examples
+    --------
+    >>> from silhouette import Analyzer
+    >>> with Analyzer() as analyzer:                     # doctest: +SKIP
+    ...     for path in ["a.jpg", "b.jpg"]:
+    ...         print(analyzer.analyze(path).left.dip_depth_ratio)
+    """
+
+    def __init__(
+        self, options: AnalyzerOptions | None = None, *, pose_backend: PoseBackend | None = None
+    ) -> None:
+        self.options = options or AnalyzerOptions()
+        self._owns_backend = pose_backend is None
+        self._pose: PoseBackend | None = pose_backend or MediaPipePose(
+            min_detection_confidence=self.options.min_detection_confidence
+        )
+        self._measure = MeasureOptions(
+            refine_edges=self.options.refine_edges,
+            dip_threshold_ratio=self.options.dip_threshold_ratio,
+            tilt_threshold_deg=self.options.tilt_threshold_deg,
+        )
+
+    def analyze(self, image: ImageSource, *, height_cm: float | None = None) -> Analysis:
+        """Measure the hips of the most prominent person in a photo.
+
+        Parameters
+        ----------
+        image : path, bytes, PIL image or (H, W[, C]) ndarray
+            See :func:`silhouette.load_image`. Arrays are RGB.
+        height_cm : float, optional
+            The person's standing height, centimetres, to report depths in cm.
+
+        Returns
+        -------
+        Analysis
+            ``person_found`` is False, with a warning, when there is nobody.
+
+        Raises
+        ------
+        ImageDecodeError
+            The file cannot be read as an image.
+        InvalidInputError
+            Bad argument (array shape or dtype, height out of range).
+        """
+        if self._pose is None:
+            raise RuntimeError("this Analyzer is closed")
+        if height_cm is not None and not (50.0 <= float(height_cm) <= 272.0):
+            raise InvalidInputError(f"height_cm must be between 50 and 272, got {height_cm}")
+        decoded = read_image(image, max_side=self.options.max_side)
+        rgb = _fit(decoded.rgb, self.options.max_side)
+        estimate = self._pose(rgb)
+        return measure_person(
+            rgb,
+            estimate,
+            original_size=decoded.original_size,
+            height_cm=None if height_cm is None else float(height_cm),
+            options=self._measure,
+        )
+
+    def close(self) -> None:
+        """Release the model. Further calls to :meth:`analyze` fail."""
+        if self._pose is not None and self._owns_backend:
+            self._pose.close()
+        self._pose = None
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return rgb
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def analyze(
+    image: ImageSource,
+    *,
+    height_cm: float | None = None,
+    options: AnalyzerOptions | None = None,
+) -> Analysis:
+    """Analyse one photo with a throwaway :class:`Analyzer`.
+
+    Loads the pose model on every call (about 0.1 s); to analyse several
+    photos, use one :class:`Analyzer` instead.
+    """
+    with Analyzer(options) as analyzer:
+        return analyzer.analyze(image, height_cm=height_cm)

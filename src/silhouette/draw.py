@@ -1,0 +1,169 @@
+"""Draw an analysis onto a copy of the photo."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ._types import Analysis, HipSide
+
+__all__ = ["annotate"]
+
+# RGB colours: the two sides differ in hue and in lightness, for colour-blind readers.
+_SIDE_COLOUR = {"left": (255, 140, 0), "right": (0, 190, 255)}
+_BAND_COLOUR = {"crest": (255, 255, 255), "trochanter": (200, 200, 200)}
+_WARN_COLOUR = (255, 70, 70)
+
+
+def annotate(image: npt.NDArray[np.uint8], analysis: Analysis) -> npt.NDArray[np.uint8]:
+    """Draw outlines, bands, bulges, dips and warnings on a copy of ``image``.
+
+    Parameters
+    ----------
+    image : (H, W, 3) ndarray of uint8
+        The RGB photo the analysis was made on, at its original size (as
+        returned by :func:`silhouette.load_image`).
+    analysis : Analysis
+
+    Returns
+    -------
+    annotated : (H, W, 3) ndarray of uint8
+        A new image; ``image`` is not changed.
+
+    Examples
+    --------
+    >>> from silhouette import Analysis
+    >>> img = np.zeros((40, 30, 3), np.uint8)
+    >>> out = annotate(img, Analysis(30, 40, person_found=False))
+    >>> out.shape, out is img
+    ((40, 30, 3), False)
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(
+            f"image must be (H, W, 3) uint8, got shape {image.shape} dtype {image.dtype}"
+        )
+    if (image.shape[1], image.shape[0]) != (analysis.width, analysis.height):
+        raise ValueError(
+            f"image is {image.shape[1]}x{image.shape[0]} but the analysis was made on "
+            f"{analysis.width}x{analysis.height}"
+        )
+    out = np.ascontiguousarray(image.copy())
+    h, w = out.shape[:2]
+    unit = max(1.0, max(h, w) / 800.0)  # line and text scale
+    thick = max(1, round(1.5 * unit))
+
+    for name, lines in analysis.bands.items():
+        for line in lines:
+            _dashed(out, line[0], line[1], _BAND_COLOUR[name], max(1, thick // 2), unit)
+        label_at = lines.mean(axis=0)[0]
+        _text(out, name, (*label_at, -4 * unit, 0), 0.45 * unit, _BAND_COLOUR[name], align="right")
+
+    xs = np.concatenate([s.outline[:, 0] for s in (analysis.left, analysis.right)])
+    xs = xs[np.isfinite(xs)]
+    centre_x = float(np.mean(xs)) if xs.size else w / 2.0
+    for side in (analysis.left, analysis.right):
+        _draw_side(out, side, unit, thick, centre_x)
+
+    lines = _summary(analysis)
+    y = 8 * unit
+    for text, colour in lines:
+        y += 18 * unit
+        _text(out, text, (8 * unit, y), 0.55 * unit, colour)
+    return out
+
+
+def _draw_side(out: np.ndarray, side: HipSide, unit: float, thick: int, centre_x: float) -> None:
+    colour = _SIDE_COLOUR[side.side]
+    for piece in _pieces(side.outline):
+        pts = np.round(piece * 16).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(out, [pts], False, colour, thick, cv2.LINE_AA, shift=4)
+    if side.crest is not None and side.trochanter is not None:
+        _line(out, side.crest, side.trochanter, colour, max(1, thick // 2))
+    for p in (side.crest, side.trochanter):
+        if p is not None:
+            _circle(out, p, 4 * unit, colour, thick)
+    if side.deepest is not None and side.crest is not None and side.trochanter is not None:
+        a, b, d = (np.asarray(p, dtype=float) for p in (side.crest, side.trochanter, side.deepest))
+        ab = b - a
+        foot = a + ab * float(np.dot(d - a, ab) / max(np.dot(ab, ab), 1e-9))
+        _line(out, foot, d, (255, 255, 0), thick)
+        _circle(out, d, 3 * unit, (255, 255, 0), -1)
+    anchor = side.deepest or side.trochanter
+    finite = side.outline[np.isfinite(side.outline).all(axis=1)]
+    if anchor is None and len(finite):
+        anchor = tuple(finite[len(finite) // 2])
+    if anchor is None:
+        return
+    if side.measured:
+        text = f"{side.side.upper()} {100 * side.dip_depth_ratio:.1f}% ({side.dip_depth_px:.1f}px"
+        text += f", {side.dip_depth_cm:.1f}cm)" if side.dip_depth_cm is not None else ")"
+    else:
+        text = f"{side.side.upper()} not measured"
+    # Labels go outside the body, away from its centre line.
+    outward = 1.0 if anchor[0] >= centre_x else -1.0
+    x = anchor[0] + outward * 10 * unit
+    _text(out, text, (x, anchor[1]), 0.5 * unit, colour, align="left" if outward > 0 else "right")
+
+
+def _pieces(outline: np.ndarray) -> list[np.ndarray]:
+    """Runs of finite rows, each with two points or more."""
+    ok = np.isfinite(outline).all(axis=1)
+    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(int), 0]))
+    return [outline[a:b] for a, b in zip(edges[::2], edges[1::2], strict=False) if b - a >= 2]
+
+
+def _summary(a: Analysis) -> list[tuple[str, tuple[int, int, int]]]:
+    white = (255, 255, 255)
+    if not a.person_found:
+        return [("No person found", _WARN_COLOUR)]
+    lines = [(f"view: {a.view}   (left/right = the person's own sides)", white)]
+    st = a.stance
+    if st.hip_popped:
+        lines.append(
+            (
+                f"HIP-POPPED: pelvis tilted {abs(st.pelvic_tilt_deg):.0f} deg, weight on "
+                f"{st.weight_side} leg - {st.exaggerated_side} dip likely exaggerated",
+                _WARN_COLOUR,
+            )
+        )
+    elif st.pelvic_tilt_deg is not None:
+        lines.append((f"stance: straight (pelvic tilt {st.pelvic_tilt_deg:+.1f} deg)", white))
+    for wn in a.warnings:
+        if wn.code not in ("hip_popped",):
+            lines.append((wn.code.replace("_", " "), _WARN_COLOUR))
+    return lines
+
+
+def _xy(p) -> tuple[int, int]:
+    return round(float(p[0]) * 16), round(float(p[1]) * 16)
+
+
+def _line(out, a, b, colour, thick) -> None:
+    cv2.line(out, _xy(a), _xy(b), colour, thick, cv2.LINE_AA, shift=4)
+
+
+def _circle(out, c, r, colour, thick) -> None:
+    cv2.circle(out, _xy(c), round(r * 16), colour, thick, cv2.LINE_AA, shift=4)
+
+
+def _dashed(out, a, b, colour, thick, unit) -> None:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    n = max(2, int(np.hypot(*(b - a)) / (6 * unit)))
+    pts = a + (b - a) * np.linspace(0, 1, n)[:, None]
+    for p, q in zip(pts[0::2], pts[1::2], strict=False):
+        _line(out, p, q, colour, thick)
+
+
+def _text(out, text, org, scale, colour, *, align="left") -> None:
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    thick = max(1, round(2 * scale))
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
+    x, y = float(org[0]), float(org[1])
+    if align == "right":
+        x -= tw
+    x = min(max(x, 2), out.shape[1] - tw - 2)
+    y = min(max(y, th + 2), out.shape[0] - 4)
+    org_i = (int(x), int(y))
+    cv2.putText(out, text, org_i, font, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    cv2.putText(out, text, org_i, font, scale, colour, thick, cv2.LINE_AA)
