@@ -12,10 +12,16 @@ level                            v / T        about, in an adult
 ==============================  ===========  ============================
 window top (natural waist)       +0.50        25 cm above the hip joints
 love-handle zone                 +0.30..0.50  flank above the hip bone
-iliac crest / gluteus medius     +0.05..0.32  widest upper hip, 3-16 cm up
-greater trochanter / upper thigh -0.45..+0.05 trochanter to the widest thigh
+iliac crest / gluteus medius     -0.05..0.32  widest upper hip, up to 16 cm up
+greater trochanter / upper thigh -0.50..+0.10 trochanter to the widest thigh
 window bottom                    -0.50        25 cm below the hip joints
 ==============================  ===========  ============================
+
+The crest and trochanter bands overlap by 0.15 T (7 cm): the levels vary
+between people, and MediaPipe places its hip point about 0.03 T above the
+true joint centre (measured on the renders), so a short dip whose bulges
+both lie near the hip joints is still found. The dip's upper bulge must lie
+in the crest band and its lower bulge in the trochanter band, below it.
 
 The frame's vertical axis runs from the mid-ankle point to the mid-shoulder
 point, which stays vertical for a standing person even when the weight is on
@@ -44,8 +50,8 @@ class Bands:
 
     window_top: float = 0.50
     love_handle: tuple[float, float] = (0.30, 0.50)
-    crest: tuple[float, float] = (0.05, 0.32)
-    trochanter: tuple[float, float] = (-0.45, 0.05)
+    crest: tuple[float, float] = (-0.05, 0.32)
+    trochanter: tuple[float, float] = (-0.50, 0.10)
     window_bottom: float = -0.50
     waist: tuple[float, float] = (0.25, 0.50)
 

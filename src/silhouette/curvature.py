@@ -169,7 +169,7 @@ def measure_dip(
     v : (K,) array_like of float
         Heights above the hip joints, pixels, strictly decreasing (top first).
         The profile is the whole window: it should start above the crest
-        band (at the waist) and end at the bottom of the trochanter band.
+        band (at the waist) and end inside the trochanter band.
     u : (K,) array_like of float
         Outward distance of the edge from the body axis, pixels, without NaN
         (see :func:`fill_gaps`).
@@ -190,7 +190,7 @@ def measure_dip(
 
     >>> v = np.arange(100.0, -101.0, -1.0)
     >>> u = 50 - 4 * np.exp(-0.5 * (v / 20) ** 2)
-    >>> g = measure_dip(v, u, crest=(10, 60), trochanter=(-90, -10),
+    >>> g = measure_dip(v, u, crest=(10, 60), trochanter=(-100, -10),
     ...                 love_handle=(60, 100), smooth_px=0)
     >>> round(g.depth_px, 1), float(v[g.deepest])
     (4.0, 0.0)
@@ -214,38 +214,39 @@ def measure_dip(
     if not in_crest.any() or not in_troch.any():
         raise ValueError("the profile does not cover the crest and trochanter bands")
 
-    # The hull spans the whole window, which starts above the crest band at
-    # the waist. An edge's ends are the bulges when they lie in their bands;
-    # an end outside its band (a flat flank, or a love handle above the
-    # crest) is replaced by the point nearest the dip where the outline, in
-    # the band, still touches the edge. No touching point, no dip: the
-    # outline there falls away from the line, as under a love handle.
+    # The hull spans the whole window, from the waist down. An edge whose
+    # upper end is a bulge above the crest (a love handle) may hide the crest
+    # shelf: the hull is taken again from the top of the crest band, so the
+    # love handle cannot be one end of the dip's line. An edge that starts at
+    # the window's top end (the waist) has a crest bulge only where the
+    # outline still touches it in the crest band (a straight flank); a flank
+    # that flares out from the waist falls away from it and has no dip.
+    crest_top = int(np.argmax(in_crest))
     hull = outer_hull(v, u)
+    candidates = []
+    for a, b in itertools.pairwise(hull):
+        if in_crest[a] or (a == 0 and v[a] > crest[1]):
+            candidates.append((int(a), int(b), a != 0))
+        elif v[a] > crest[1] and b > crest_top:
+            low = outer_hull(v[crest_top:], u[crest_top:]) + crest_top
+            candidates += [(int(c), int(d), True) for c, d in itertools.pairwise(low)]
     bottom = v.size - 1
     best: tuple[float, int, int, int] | None = None
-    for a, b in itertools.pairwise(hull):
-        if b - a < 2:
+    for a, b, a_is_bulge in dict.fromkeys(candidates):
+        if b - a < 2 or not in_troch[b] or (a_is_bulge and not in_crest[a]):
             continue
         gap = _gap_to_chord(v, u, a, b)
         k = int(np.argmax(gap)) + a
-        touch = gap <= max(_TOUCH_PX, _TOUCH_FRACTION * gap.max())
-        idx = np.arange(a, b + 1)
-        if in_crest[a]:
-            upper = a
-        else:
+        upper = a
+        if not a_is_bulge:
+            touch = gap <= max(_TOUCH_PX, _TOUCH_FRACTION * gap.max())
+            idx = np.arange(a, b + 1)
             rims = idx[touch & in_crest[idx] & (idx < k)]
-            if v[a] < crest[0] or rims.size == 0:
+            if rims.size == 0:
                 continue
             upper = int(rims[-1])
-        if in_troch[b]:
-            lower = b
-        else:
-            rims = idx[touch & in_troch[idx] & (idx > k)]
-            if v[b] > trochanter[1] or rims.size == 0:
-                continue
-            lower = int(rims[0])
         if best is None or gap[k - a] > best[0]:
-            best = (float(gap[k - a]), int(upper), int(lower), k)
+            best = (float(gap[k - a]), upper, int(b), k)
 
     troch_idx = np.nonzero(in_troch)[0]
     if best is not None:
@@ -255,7 +256,6 @@ def measure_dip(
         lower = int(troch_idx[np.argmax(u[troch_idx])])
     lower_closed = lower != bottom or u[bottom] <= u[bottom - 1]
 
-    crest_top = int(np.argmax(in_crest))
     love = _love_handle(v, u, band(love_handle), upper if upper is not None else crest_top)
     return DipGeometry(depth, upper, lower, deepest, love, bool(lower_closed))
 

@@ -54,26 +54,29 @@ def annotate(image: npt.NDArray[np.uint8], analysis: Analysis) -> npt.NDArray[np
     thick = max(1, round(1.5 * unit))
 
     for name, lines in analysis.bands.items():
-        for line in lines:
-            _dashed(out, line[0], line[1], _BAND_COLOUR[name], max(1, thick // 2), unit)
-        label_at = lines.mean(axis=0)[0]
-        _text(out, name, (*label_at, -4 * unit, 0), 0.45 * unit, _BAND_COLOUR[name], align="right")
+        _brackets(out, lines, _BAND_COLOUR[name], max(1, thick // 2), unit)
 
     xs = np.concatenate([s.outline[:, 0] for s in (analysis.left, analysis.right)])
     xs = xs[np.isfinite(xs)]
     centre_x = float(np.mean(xs)) if xs.size else w / 2.0
+    # Depth labels go outside the brackets.
+    ends = np.concatenate(
+        [np.asarray(v).reshape(-1, 2) for v in analysis.bands.values()] or [np.empty((0, 2))]
+    )
     for side in (analysis.left, analysis.right):
-        _draw_side(out, side, unit, thick, centre_x)
+        _draw_side(out, side, unit, thick, centre_x, ends)
 
-    lines = _summary(analysis)
     y = 8 * unit
-    for text, colour in lines:
-        y += 18 * unit
-        _text(out, text, (8 * unit, y), 0.55 * unit, colour)
+    for text, colour in _summary(analysis):
+        for line in _wrap(text, w - 16 * unit, 0.55 * unit):
+            y += 18 * unit
+            _text(out, line, (8 * unit, y), 0.55 * unit, colour)
     return out
 
 
-def _draw_side(out: np.ndarray, side: HipSide, unit: float, thick: int, centre_x: float) -> None:
+def _draw_side(
+    out: np.ndarray, side: HipSide, unit: float, thick: int, centre_x: float, ends: np.ndarray
+) -> None:
     colour = _SIDE_COLOUR[side.side]
     for piece in _pieces(side.outline):
         pts = np.round(piece * 16).astype(np.int32).reshape(-1, 1, 2)
@@ -100,10 +103,20 @@ def _draw_side(out: np.ndarray, side: HipSide, unit: float, thick: int, centre_x
         text += f", {side.dip_depth_cm:.1f}cm)" if side.dip_depth_cm is not None else ")"
     else:
         text = f"{side.side.upper()} not measured"
-    # Labels go outside the body, away from its centre line.
+    # Labels go outside the body and its brackets, away from the centre line.
     outward = 1.0 if anchor[0] >= centre_x else -1.0
-    x = anchor[0] + outward * 10 * unit
-    _text(out, text, (x, anchor[1]), 0.5 * unit, colour, align="left" if outward > 0 else "right")
+    x = anchor[0]
+    beyond = ends[(ends[:, 0] - centre_x) * outward > 0, 0] if len(ends) else ends[:, 0]
+    if beyond.size:
+        x = beyond.max() if outward > 0 else beyond.min()
+    _text(
+        out,
+        text,
+        (x + outward * 8 * unit, anchor[1] + 5 * unit),
+        0.5 * unit,
+        colour,
+        align="left" if outward > 0 else "right",
+    )
 
 
 def _pieces(outline: np.ndarray) -> list[np.ndarray]:
@@ -118,6 +131,8 @@ def _summary(a: Analysis) -> list[tuple[str, tuple[int, int, int]]]:
     if not a.person_found:
         return [("No person found", _WARN_COLOUR)]
     lines = [(f"view: {a.view}   (left/right = the person's own sides)", white)]
+    if a.bands:
+        lines.append(("brackets: crest band (outer), trochanter band (inner)", white))
     st = a.stance
     if st.hip_popped:
         lines.append(
@@ -147,12 +162,27 @@ def _circle(out, c, r, colour, thick) -> None:
     cv2.circle(out, _xy(c), round(r * 16), colour, thick, cv2.LINE_AA, shift=4)
 
 
-def _dashed(out, a, b, colour, thick, unit) -> None:
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    n = max(2, int(np.hypot(*(b - a)) / (6 * unit)))
-    pts = a + (b - a) * np.linspace(0, 1, n)[:, None]
-    for p, q in zip(pts[0::2], pts[1::2], strict=False):
-        _line(out, p, q, colour, thick)
+def _brackets(out, lines, colour, thick, unit) -> None:
+    """A bracket beside each hip spanning one band, ticks pointing inwards."""
+    (top_a, top_b), (bottom_a, bottom_b) = np.asarray(lines, dtype=float)
+    for top, bottom, other in ((top_a, bottom_a, top_b), (top_b, bottom_b, top_a)):
+        inward = (other - top) / max(np.hypot(*(other - top)), 1e-9) * 6 * unit
+        _line(out, top, bottom, colour, thick)
+        _line(out, top, top + inward, colour, thick)
+        _line(out, bottom, bottom + inward, colour, thick)
+
+
+def _wrap(text: str, width: float, scale: float) -> list[str]:
+    """Split text into lines no wider than ``width`` pixels."""
+    font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(2 * scale))
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(trial, font, scale, thick)[0][0] <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
 
 
 def _text(out, text, org, scale, colour, *, align="left") -> None:

@@ -84,11 +84,8 @@ def measure_person(
     """
     width, height = original_size
     if estimate is None:
-        return Analysis(
-            width,
-            height,
-            False,
-            warnings=(Notice("no_person", "No person was found in the photo."),),
+        return _without_sides(
+            width, height, False, Notice("no_person", "No person was found in the photo.")
         )
     h, w = rgb.shape[:2]
     scale = ((width / w) + (height / h)) / 2.0
@@ -97,18 +94,16 @@ def measure_person(
 
     person = select_person(estimate.mask, lm)
     if person is None:
-        return Analysis(
+        return _without_sides(
             width,
             height,
             False,
-            landmarks=landmarks_out,
-            warnings=(
-                Notice(
-                    "no_person",
-                    "No person was found in the photo: the pose model's "
-                    "detection is not backed by a person-shaped region.",
-                ),
+            Notice(
+                "no_person",
+                "No person was found in the photo: the pose model's "
+                "detection is not backed by a person-shaped region.",
             ),
+            landmarks=landmarks_out,
         )
     notices: list[Notice] = []
     if person.other_regions:
@@ -128,7 +123,7 @@ def measure_person(
                 "photo, so the hip outline cannot be measured.",
             )
         )
-        return Analysis(width, height, True, warnings=tuple(notices), landmarks=landmarks_out)
+        return _without_sides(width, height, True, *notices, landmarks=landmarks_out)
 
     yaw = body_yaw_deg(lm, frame)
     view = classify_view(yaw)
@@ -259,13 +254,30 @@ def measure_person(
 def _band_lines(frame: BodyFrame, hip_width: float, scale: float) -> dict[str, np.ndarray]:
     """Band edges as lines across the hips, original pixels, for drawing."""
     T = frame.torso_px
-    reach = 0.65 * hip_width
     lines = {}
-    for name, (lo, hi) in (("crest", BANDS.crest), ("trochanter", BANDS.trochanter)):
+    # The crest band is drawn a little further out: the two bands overlap.
+    for name, (lo, hi), reach in (
+        ("crest", BANDS.crest, 0.68 * hip_width),
+        ("trochanter", BANDS.trochanter, 0.60 * hip_width),
+    ):
         lat = np.array([[-reach, reach], [-reach, reach]])
         v = np.array([[hi, hi], [lo, lo]]) * T
         lines[name] = (frame.to_image(lat, v) + 0.5) * scale - 0.5
     return lines
+
+
+def _without_sides(width: int, height: int, found: bool, *notices: Notice, **kw) -> Analysis:
+    """A result with no measurement; each side repeats why."""
+    why = notices[-1].message
+    return Analysis(
+        width,
+        height,
+        found,
+        left=HipSide("left", reason=why),
+        right=HipSide("right", reason=why),
+        warnings=notices,
+        **kw,
+    )
 
 
 def _refine_around_hips(mask: np.ndarray, rgb: np.ndarray, frame: BodyFrame) -> np.ndarray:

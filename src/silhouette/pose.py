@@ -8,6 +8,7 @@ can replace the bundled one without touching the geometry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -16,7 +17,13 @@ import numpy.typing as npt
 from .errors import ModelNotFoundError
 from .landmarks import N_LANDMARKS, Landmarks
 
-__all__ = ["MediaPipePose", "PoseBackend", "PoseEstimate"]
+__all__ = ["MODEL_FILES", "MediaPipePose", "PoseBackend", "PoseEstimate"]
+
+#: Model files the bundled backend needs, relative to the mediapipe package.
+MODEL_FILES = (
+    "modules/pose_detection/pose_detection.tflite",
+    "modules/pose_landmark/pose_landmark_full.tflite",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +86,14 @@ class MediaPipePose:
                 f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions; "
                 "silhouette needs mediapipe==0.10.21, whose wheel ships the pose models"
             )
+        # MediaPipe downloads a missing model file; refuse instead.
+        root = Path(mp.__file__).parent
+        for rel in MODEL_FILES:
+            if not (root / rel).is_file():
+                raise ModelNotFoundError(
+                    f"{rel} is missing from the installed mediapipe package; reinstall "
+                    "mediapipe==0.10.21 (silhouette never downloads models)"
+                )
         self._pose = solutions.pose.Pose(
             static_image_mode=True,
             model_complexity=1,

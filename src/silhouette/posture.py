@@ -2,8 +2,9 @@
 
 MediaPipe's hip landmarks barely follow a tilted pelvis, so the tilt is read
 from the outline. Each hip's widest part (greater trochanter and outer thigh,
-found as the centroid of the widest region of the outline's outer hull in the
-trochanter band, so that a dip does not move it) moves with its hip joint;
+found as the centroid of the widest region of the outline's outer hull in
+the trochanter band; the hull is taken over the whole window, so that a dip
+does not move it) moves with its hip joint;
 the height difference of the two, across the distance between the hip
 joints, gives the pelvic tilt. The knee of the
 relaxed leg is bent and lower; when the knees are seen, they must not
@@ -85,7 +86,10 @@ def estimate_posture(
         heights above the hip joints (decreasing) and outward edge
         distances, pixels. None when that side's outline is unusable.
     band : (float, float)
-        ``(low, high)`` heights of the trochanter band, pixels.
+        ``(low, high)`` heights of the trochanter band, pixels. The widest
+        part below the crest is used: the greater trochanter rides on the
+        femur, whose head is the hip joint, while the width at crest level
+        owes as much to soft tissue and clothing hems.
     threshold_deg : float, optional
         Tilt from which the stance is hip-popped, degrees.
 

@@ -1,0 +1,141 @@
+"""Reading photos: formats, modes, orientation and unreadable input."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from silhouette import ImageDecodeError, InvalidInputError, load_image
+from silhouette.io import read_image
+
+
+def gradient(w=40, h=30):
+    x = np.linspace(0, 255, w, dtype=np.uint8)[None, :, None]
+    y = np.linspace(0, 255, h, dtype=np.uint8)[:, None, None]
+    return np.concatenate(
+        [
+            np.broadcast_to(x, (h, w, 1)),
+            np.broadcast_to(y, (h, w, 1)),
+            np.full((h, w, 1), 90, np.uint8),
+        ],
+        axis=2,
+    )
+
+
+@pytest.mark.parametrize(
+    "array, shape",
+    [
+        (np.zeros((5, 7), np.uint8), (5, 7, 3)),  # grey
+        (np.zeros((5, 7, 1), np.uint8), (5, 7, 3)),  # grey with a channel axis
+        (np.zeros((5, 7, 4), np.uint8), (5, 7, 3)),  # RGBA: alpha composited
+        (np.full((5, 7, 3), 65535, np.uint16), (5, 7, 3)),  # 16-bit
+        (np.ones((5, 7, 3), np.float32), (5, 7, 3)),  # float in [0, 1]
+        (np.ones((5, 7), bool), (5, 7, 3)),  # boolean mask
+    ],
+)
+def test_arrays_become_rgb_uint8(array, shape):
+    out = load_image(array)
+    assert out.shape == shape and out.dtype == np.uint8
+
+
+def test_value_scales_are_preserved():
+    assert load_image(np.full((2, 2), 65535, np.uint16)).max() == 255
+    assert load_image(np.full((2, 2), 1.0, np.float64)).max() == 255
+    # Fully transparent pixels show the mid-grey background.
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    assert load_image(rgba)[0, 0].tolist() == [128, 128, 128]
+
+
+@pytest.mark.parametrize(
+    "array, match",
+    [
+        (np.zeros((2, 2, 2, 2), np.uint8), "shape"),  # 4-D
+        (np.zeros((4, 4, 2), np.uint8), "channels"),  # two channels
+        (np.zeros((0, 4, 3), np.uint8), "empty"),
+        (np.full((2, 2), np.nan), "NaN"),
+        (np.zeros((2, 2), complex), "dtype"),
+    ],
+)
+def test_bad_arrays_raise(array, match):
+    with pytest.raises(InvalidInputError, match=match):
+        load_image(array)
+
+
+@pytest.mark.parametrize(
+    "fmt, suffix", [("PNG", ".png"), ("JPEG", ".jpg"), ("WEBP", ".webp"), ("TIFF", ".tif")]
+)
+def test_files_bytes_and_pil_images(tmp_path, fmt, suffix):
+    rgb = gradient()
+    path = tmp_path / f"photo{suffix}"
+    Image.fromarray(rgb).save(path, format=fmt)
+    from_path = load_image(path)
+    assert from_path.shape == rgb.shape
+    np.testing.assert_array_equal(load_image(path.read_bytes()), from_path)
+    np.testing.assert_array_equal(load_image(Image.open(path)), from_path)
+    if fmt in ("PNG", "TIFF"):  # lossless
+        np.testing.assert_array_equal(from_path, rgb)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "CMYK", "I;16", "RGBA", "1"])
+def test_pil_modes(mode):
+    im = Image.fromarray(gradient()).convert(mode if mode != "I;16" else "L")
+    if mode == "I;16":
+        im = Image.fromarray(np.asarray(im).astype(np.uint16) * 257)
+    out = load_image(im)
+    assert out.shape == (30, 40, 3) and out.dtype == np.uint8
+
+
+# EXIF orientation -> how the stored pixels must be turned to stand upright.
+ORIENT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: np.transpose(a, (1, 0, 2)),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.transpose(a, (1, 0, 2))[::-1, ::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied(tmp_path, orientation):
+    stored = gradient()
+    path = tmp_path / "o.png"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(path, exif=exif)
+    upright = load_image(path)
+    np.testing.assert_array_equal(upright, ORIENT[orientation](stored))
+    assert read_image(path).original_size == (upright.shape[1], upright.shape[0])
+
+
+def test_jpeg_draft_decodes_smaller_but_reports_the_full_size(tmp_path):
+    path = tmp_path / "big.jpg"
+    Image.fromarray(np.kron(gradient(), np.ones((40, 40, 1), np.uint8))).save(path, quality=90)
+    decoded = read_image(path, max_side=400)
+    assert decoded.original_size == (1600, 1200)
+    assert 400 <= max(decoded.rgb.shape[:2]) < 1600
+
+
+def test_unreadable_inputs_raise_one_clear_error(tmp_path):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "text.jpg").write_text("not an image\n")
+    buf = io.BytesIO()
+    Image.fromarray(gradient(400, 300)).save(buf, format="JPEG")
+    (tmp_path / "truncated.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    cases = {
+        tmp_path / "missing.jpg": "no such file",
+        tmp_path / "empty.jpg": "empty",
+        tmp_path / "text.jpg": "not an image",
+        tmp_path / "truncated.jpg": "cannot decode",
+        tmp_path: "directory",
+    }
+    for path, match in cases.items():
+        with pytest.raises(ImageDecodeError, match=match):
+            load_image(path)
+    with pytest.raises(ImageDecodeError, match="empty"):
+        load_image(b"")
+    with pytest.raises(InvalidInputError, match="path, bytes"):
+        load_image(12)

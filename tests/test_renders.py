@@ -1,0 +1,101 @@
+"""Renders from ../shared/synth with exact masks and labels."""
+
+import cv2
+import numpy as np
+import pytest
+
+from silhouette import load_image
+from silhouette.anatomy import BANDS, body_frame
+from silhouette.mask import select_person
+from silhouette.measure import _refine_around_hips
+from silhouette.outline import side_profile
+from silhouette.pose import MediaPipePose
+
+from conftest import SYNTH, read_tsv, requires_renders
+
+pytestmark = [requires_renders, pytest.mark.renders, pytest.mark.model]
+
+ROWS = read_tsv(SYNTH / "labels.tsv") if (SYNTH / "labels.tsv").exists() else []
+FRONT_BACK = [r for r in ROWS if r["view"] in ("front", "back")]
+
+
+@pytest.fixture(scope="module")
+def results(analyzer):
+    return {r["file"]: analyzer.analyze(SYNTH / r["file"]) for r in ROWS}
+
+
+def test_outline_lies_on_the_exact_silhouette():
+    """Trace the refined MediaPipe mask and the exact mask along the same rays."""
+    pose = MediaPipePose()
+    errors = []
+    try:
+        for r in FRONT_BACK[::2]:
+            rgb = load_image(SYNTH / r["file"])
+            est = pose(rgb)
+            exact = cv2.imread(str(SYNTH / r["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
+            frame = body_frame(est.landmarks, rgb.shape[:2])
+            T = frame.torso_px
+            refined = _refine_around_hips(select_person(est.mask, est.landmarks).soft, rgb, frame)
+            for side in ("left", "right"):
+                kw = dict(v_top=BANDS.window_top * T, v_bottom=BANDS.window_bottom * T)
+                ours = side_profile(refined, frame, est.landmarks, side, **kw)
+                truth = side_profile(exact.astype(np.float32), frame, est.landmarks, side, **kw)
+                d = ours.u - truth.u
+                # Rows where an arm or hand joins the body differ by tens of
+                # pixels in either mask; they are flagged, not measured.
+                d = d[np.isfinite(d) & (np.abs(d) < 0.05 * T)]
+                errors.append(np.median(np.abs(d)))
+    finally:
+        pose.close()
+    # The exact mask's edge is itself quantised to whole pixels (+-0.5 px).
+    assert np.median(errors) <= 0.5
+    assert np.percentile(errors, 90) <= 1.0
+
+
+def test_views_match_the_labels(results):
+    agree = sum(results[r["file"]].view == r["view"] for r in ROWS)
+    assert agree / len(ROWS) >= 0.95
+
+
+def test_hip_popped_stance_matches_the_labels(results):
+    agree = weight_ok = popped = 0
+    for r in FRONT_BACK:
+        st = results[r["file"]].stance
+        truth = r["stance"] == "hip_popped"
+        agree += st.hip_popped is truth
+        if truth and st.hip_popped:
+            popped += 1
+            weight_ok += st.weight_side == r["raised_hip"]
+    # Measured 35/44 (80 %; undetermined counts as wrong) when this test was
+    # written; MediaPipe's own hip landmarks alone catch almost none (README
+    # of the render set). The accuracy issue aims at 90 %.
+    assert agree / len(FRONT_BACK) >= 0.75
+    assert weight_ok == popped  # a flagged stance names the right leg
+
+
+def test_camera_roll_is_measured(results):
+    # From the front or back the mid-ankle to mid-shoulder line is vertical;
+    # in a side view the feet sit ahead of or behind the shoulders.
+    for r in FRONT_BACK:
+        roll = results[r["file"]].stance.camera_roll_deg
+        assert roll == pytest.approx(float(r["camera_roll_deg"]), abs=1.5), r["file"]
+
+
+def test_side_views_measure_no_dip(results):
+    for r in ROWS:
+        if r["view"] == "side":
+            res = results[r["file"]]
+            assert res.left.dip_depth_px is None and "side_view" in res.warning_codes()
+
+
+def test_renders_with_small_dips_are_not_called_dips(results):
+    # The render set's dips are all under 0.5 cm (labels' approximate mask
+    # dip): mostly "no dip" is the right answer.
+    sides = [
+        s
+        for r in FRONT_BACK
+        for s in (results[r["file"]].left, results[r["file"]].right)
+        if s.measured
+    ]
+    assert len(sides) >= 50
+    assert np.mean([s.dip_present for s in sides]) <= 0.1

@@ -1,0 +1,61 @@
+"""Body yaw and the view class from 3-D landmarks."""
+
+import numpy as np
+import pytest
+
+from silhouette.anatomy import body_frame
+from silhouette.landmarks import Landmarks
+from silhouette.view import body_yaw_deg, classify_view
+
+from conftest import Body, make_body
+
+
+def turned(lm: Landmarks, yaw_deg: float) -> Landmarks:
+    """Rotate the 3-D landmarks about the vertical axis (camera on +yaw side)."""
+    a = np.radians(yaw_deg)
+    world = lm.world.copy()
+    x, z = world[:, 0].copy(), world[:, 2].copy()
+    # Positive yaw brings the person's left flank (+x) towards the camera (-z).
+    world[:, 0] = x * np.cos(a)
+    world[:, 2] = -x * np.sin(a) + z * np.cos(a)
+    return Landmarks(lm.xy, lm.visibility, world)
+
+
+@pytest.mark.parametrize("yaw", [0.0, 20.0, -45.0, 90.0, -90.0, 135.0])
+def test_yaw_follows_the_body_turn(yaw):
+    mask, lm = make_body(Body())
+    frame = body_frame(lm, mask.shape)
+    assert body_yaw_deg(turned(lm, yaw), frame) == pytest.approx(yaw, abs=0.5)
+
+
+def test_back_view_is_recognised_by_left_right_order():
+    mask, lm = make_body(Body())
+    world = lm.world.copy()
+    world[:, 0] *= -1  # person's left now on the image left: seen from behind
+    back = Landmarks(lm.xy, lm.visibility, world)
+    frame = body_frame(lm, mask.shape)
+    assert classify_view(body_yaw_deg(back, frame)) == "back"
+
+
+@pytest.mark.parametrize(
+    "yaw, view",
+    [
+        (0, "front"),
+        (30, "front"),
+        (-31, "unknown"),
+        (59, "unknown"),
+        (60, "side"),
+        (-120, "side"),
+        (150, "back"),
+        (180, "back"),
+        (None, "unknown"),
+    ],
+)
+def test_view_thresholds(yaw, view):
+    assert classify_view(yaw) == view
+
+
+def test_no_3d_landmarks_means_unknown_yaw():
+    mask, lm = make_body(Body())
+    flat = Landmarks(lm.xy, lm.visibility)
+    assert body_yaw_deg(flat, body_frame(flat, mask.shape)) is None
