@@ -46,7 +46,16 @@ def test_no_person_overlay_says_so():
     assert out[:40].any() and not out[60:].any()  # text at the top only
 
 
-def test_size_mismatch_is_refused(scene):
+def test_thumbnails_are_drawn_at_scale(scene):
     rgb, result = scene
-    with pytest.raises(ValueError, match="analysis was made"):
-        annotate(rgb[:-1], result)
+    small = np.ascontiguousarray(rgb[::3, ::3])  # 300 x 200
+    out = annotate(small, result)
+    changed = (out != small).any(axis=2)
+    x, y = (round((c + 0.5) / 3 - 0.5) for c in result.left.deepest)
+    assert changed[y - 2 : y + 3, x - 2 : x + 3].any()
+
+
+def test_shape_mismatch_is_refused(scene):
+    rgb, result = scene
+    with pytest.raises(ValueError, match="different shape"):
+        annotate(rgb[:-100], result)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SCHEMA_VERSION", "Analysis", "HipSide", "Notice", "Point", "Stance"]
+__all__ = ["SCHEMA_VERSION", "Analysis", "HipSide", "Notice", "Point", "Stance", "flat_row"]
 
 SCHEMA_VERSION = "1"
 
@@ -270,32 +270,38 @@ class Analysis:
 
     def to_row(self) -> dict[str, Any]:
         """A flat dict with stable keys, for CSV (``left_dip_depth_px``, ...)."""
-        d = self.to_dict()
-        row: dict[str, Any] = {
-            "person_found": d["person_found"],
-            "view": d["view"],
-            "width": self.width,
-            "height": self.height,
-        }
-        for side in ("left", "right"):
-            for key, value in d["sides"][side].items():
-                if isinstance(value, list):
-                    row[f"{side}_{key}_x"], row[f"{side}_{key}_y"] = value
-                elif value is None and key in ("crest", "trochanter", "deepest"):
-                    row[f"{side}_{key}_x"] = row[f"{side}_{key}_y"] = None
-                else:
-                    row[f"{side}_{key}"] = value
-        for key, value in d["stance"].items():
-            row[f"stance_{key}"] = value
-        for key in (
-            "symmetry",
-            "waist_to_hip_ratio",
-            "pelvic_height_index",
-            "hip_width_px",
-            "torso_px",
-            "px_per_cm",
-            "body_yaw_deg",
-        ):
-            row[key] = d[key]
-        row["warnings"] = ";".join(self.warning_codes())
-        return row
+        return flat_row(self.to_dict())
+
+
+def flat_row(d: dict[str, Any]) -> dict[str, Any]:
+    """Flatten the JSON form of an analysis (``Analysis.to_dict()``) into one row.
+
+    Keys are stable: points become ``<side>_<name>_x`` and ``_y``, stance keys
+    get a ``stance_`` prefix and the warnings are their codes joined by ``;``.
+    """
+    row: dict[str, Any] = {
+        "person_found": d["person_found"],
+        "view": d["view"],
+        "width": d["image"]["width"],
+        "height": d["image"]["height"],
+    }
+    for side in ("left", "right"):
+        for key, value in d["sides"][side].items():
+            if key in ("crest", "trochanter", "deepest"):
+                row[f"{side}_{key}_x"], row[f"{side}_{key}_y"] = value or (None, None)
+            else:
+                row[f"{side}_{key}"] = value
+    for key, value in d["stance"].items():
+        row[f"stance_{key}"] = value
+    for key in (
+        "symmetry",
+        "waist_to_hip_ratio",
+        "pelvic_height_index",
+        "hip_width_px",
+        "torso_px",
+        "px_per_cm",
+        "body_yaw_deg",
+    ):
+        row[key] = d[key]
+    row["warnings"] = ";".join(w["code"] for w in d["warnings"])
+    return row

@@ -1,7 +1,13 @@
-"""Command line: ``silhouette PHOTO [--height-cm N] [--json] [--overlay OUT.png]``.
+"""Command line.
 
-Exit codes: 0 measured (a person was found), 2 usage error, 3 no person found,
-4 the photo cannot be read, 1 unexpected internal error.
+``silhouette PHOTO [--height-cm N] [--json] [--overlay OUT.png]``
+    Exit codes: 0 measured (a person was found), 2 usage error, 3 no person
+    found, 4 the photo cannot be read, 1 unexpected internal error.
+
+``silhouette batch FOLDER [--out DIR] [--workers N] [--recursive] [--height-cm N] [--overlays]``
+    Exit codes: 0 every photo analysed, 5 some photos could not be read (see
+    the report), 4 the folder cannot be read, 2 usage error, 130 interrupted
+    (everything finished so far is saved).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_NO_PERSON = 3
 EXIT_BAD_INPUT = 4
+EXIT_SOME_FAILED = 5
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit codes: 0 measured, 2 usage, 3 no person found, 4 unreadable photo, "
-            "1 internal error."
+            "1 internal error. For a folder of photos: silhouette batch FOLDER --help"
         ),
     )
     p.add_argument("photo", type=Path, help="photo to analyse (JPEG, PNG, WebP, TIFF, HEIC)")
@@ -53,7 +61,133 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _batch_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="silhouette batch",
+        description=(
+            "Analyse every photo in a folder of progress photos and write results.csv, "
+            "results.jsonl and report.html (a timeline with a trend of the dip depth per "
+            "side). Re-running adds only new photos; an interrupted run resumes."
+        ),
+        epilog=(
+            "Exit codes: 0 all photos analysed, 5 some photos could not be read, "
+            "4 folder unreadable, 2 usage, 130 interrupted (finished photos are saved)."
+        ),
+    )
+    p.add_argument("folder", type=Path, help="folder of photos (JPEG, PNG, WebP, TIFF, HEIC)")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: FOLDER/silhouette-results)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        default=os.cpu_count() or 1,
+        help="photos analysed in parallel, one model per process (default: all cores)",
+    )
+    p.add_argument("--recursive", action="store_true", help="include sub-folders")
+    p.add_argument(
+        "--height-cm",
+        type=float,
+        metavar="N",
+        help="the person's height in cm, to report depths in cm",
+    )
+    p.add_argument(
+        "--overlays",
+        action="store_true",
+        help="also write a full-size annotated PNG of every photo",
+    )
+    p.add_argument(
+        "--include-posed",
+        action="store_true",
+        help="keep hip-popped photos in the trend (left out by default)",
+    )
+    p.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="try again the photos an earlier run could not read",
+    )
+    return p
+
+
+def _batch(argv: list[str]) -> int:
+    args = _batch_parser().parse_args(argv)
+    if args.height_cm is not None and not 50 <= args.height_cm <= 272:
+        print(
+            f"silhouette batch: error: --height-cm must be between 50 and 272, got "
+            f"{args.height_cm:g}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.workers < 1:
+        print("silhouette batch: error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.folder.is_dir():
+        print(f"silhouette batch: error: {args.folder}: not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out if args.out is not None else args.folder / "silhouette-results"
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def set_total(n: int) -> None:
+        bar.reset(total=n)
+
+    try:
+        with _quiet_native_logs():
+            from .batch import run_batch
+
+            summary = run_batch(
+                args.folder,
+                out,
+                workers=args.workers,
+                recursive=args.recursive,
+                height_cm=args.height_cm,
+                overlays=args.overlays,
+                retry_errors=args.retry_errors,
+                include_posed=args.include_posed,
+                progress=bar.update,
+                on_total=set_total,
+            )
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"silhouette batch: interrupted; finished photos are saved in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        bar.close()
+        print(
+            f"silhouette batch: error: {exc.strerror or exc}: {exc.filename or out}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    bar.close()
+    print(
+        f"{summary.found} photo(s) found: {summary.new} analysed now "
+        f"({summary.measured} measured, {summary.no_person} with no person, "
+        f"{summary.failed} could not be read), {summary.skipped} already done"
+        + (f", {summary.duplicates} duplicate(s) skipped" if summary.duplicates else "")
+        + "."
+    )
+    for name, message in summary.errors:
+        print(f"  ! {name}: {message}")
+    print(f"Report: {summary.report}")
+    return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["batch"]:
+        try:
+            return _batch(argv[1:])
+        except Exception as exc:  # one line for the user, never a traceback
+            if os.environ.get("SILHOUETTE_DEBUG"):
+                raise
+            print(
+                f"silhouette batch: internal error: {type(exc).__name__}: {exc} "
+                "(set SILHOUETTE_DEBUG=1 for details)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
     args = _parser().parse_args(argv)
     if args.height_cm is not None and not 50 <= args.height_cm <= 272:
         print(

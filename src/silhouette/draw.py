@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -16,15 +18,21 @@ _BAND_COLOUR = {"crest": (255, 255, 255), "trochanter": (200, 200, 200)}
 _WARN_COLOUR = (255, 70, 70)
 
 
-def annotate(image: npt.NDArray[np.uint8], analysis: Analysis) -> npt.NDArray[np.uint8]:
+def annotate(
+    image: npt.NDArray[np.uint8], analysis: Analysis, *, labels: bool = True
+) -> npt.NDArray[np.uint8]:
     """Draw outlines, bands, bulges, dips and warnings on a copy of ``image``.
 
     Parameters
     ----------
     image : (H, W, 3) ndarray of uint8
-        The RGB photo the analysis was made on, at its original size (as
-        returned by :func:`silhouette.load_image`).
+        The RGB photo the analysis was made on (as returned by
+        :func:`silhouette.load_image`), at its original size or scaled by any
+        factor (a thumbnail): coordinates are scaled to fit.
     analysis : Analysis
+    labels : bool, optional
+        Write the depths and the summary (view, stance, warnings) on the
+        image. Thumbnails read better with only the geometry.
 
     Returns
     -------
@@ -43,28 +51,31 @@ def annotate(image: npt.NDArray[np.uint8], analysis: Analysis) -> npt.NDArray[np
         raise ValueError(
             f"image must be (H, W, 3) uint8, got shape {image.shape} dtype {image.dtype}"
         )
-    if (image.shape[1], image.shape[0]) != (analysis.width, analysis.height):
+    h, w = image.shape[:2]
+    scale = w / analysis.width
+    if abs(h / analysis.height - scale) > 0.01 * scale + 1.0 / analysis.height:
         raise ValueError(
-            f"image is {image.shape[1]}x{image.shape[0]} but the analysis was made on "
-            f"{analysis.width}x{analysis.height}"
+            f"image is {w}x{h} but the analysis was made on "
+            f"{analysis.width}x{analysis.height} (a different shape)"
         )
     out = np.ascontiguousarray(image.copy())
-    h, w = out.shape[:2]
     unit = max(1.0, max(h, w) / 800.0)  # line and text scale
     thick = max(1, round(1.5 * unit))
+    bands = {k: _to(v, scale) for k, v in analysis.bands.items()}
+    sides = [_scaled_side(s, scale) for s in (analysis.left, analysis.right)]
 
-    for name, lines in analysis.bands.items():
+    for name, lines in bands.items():
         _brackets(out, lines, _BAND_COLOUR[name], max(1, thick // 2), unit)
 
-    xs = np.concatenate([s.outline[:, 0] for s in (analysis.left, analysis.right)])
+    xs = np.concatenate([s.outline[:, 0] for s in sides])
     xs = xs[np.isfinite(xs)]
     centre_x = float(np.mean(xs)) if xs.size else w / 2.0
     # Depth labels go outside the brackets.
-    ends = np.concatenate(
-        [np.asarray(v).reshape(-1, 2) for v in analysis.bands.values()] or [np.empty((0, 2))]
-    )
-    for side in (analysis.left, analysis.right):
-        _draw_side(out, side, unit, thick, centre_x, ends)
+    ends = np.concatenate([v.reshape(-1, 2) for v in bands.values()] or [np.empty((0, 2))])
+    for side in sides:
+        _draw_side(out, side, unit, thick, centre_x, ends, labels)
+    if not labels:
+        return out
 
     y = 8 * unit
     for text, colour in _summary(analysis):
@@ -75,7 +86,13 @@ def annotate(image: npt.NDArray[np.uint8], analysis: Analysis) -> npt.NDArray[np
 
 
 def _draw_side(
-    out: np.ndarray, side: HipSide, unit: float, thick: int, centre_x: float, ends: np.ndarray
+    out: np.ndarray,
+    side: HipSide,
+    unit: float,
+    thick: int,
+    centre_x: float,
+    ends: np.ndarray,
+    labels: bool,
 ) -> None:
     colour = _SIDE_COLOUR[side.side]
     for piece in _pieces(side.outline):
@@ -92,6 +109,8 @@ def _draw_side(
         foot = a + ab * float(np.dot(d - a, ab) / max(np.dot(ab, ab), 1e-9))
         _line(out, foot, d, (255, 255, 0), thick)
         _circle(out, d, 3 * unit, (255, 255, 0), -1)
+    if not labels:
+        return
     anchor = side.deepest or side.trochanter
     finite = side.outline[np.isfinite(side.outline).all(axis=1)]
     if anchor is None and len(finite):
@@ -116,6 +135,26 @@ def _draw_side(
         0.5 * unit,
         colour,
         align="left" if outward > 0 else "right",
+    )
+
+
+def _to(xy, scale: float):
+    """Pixel coordinates in an image scaled by ``scale`` (centres at integers)."""
+    if xy is None:
+        return None
+    return (np.asarray(xy, dtype=float) + 0.5) * scale - 0.5
+
+
+def _scaled_side(side: HipSide, scale: float) -> HipSide:
+    if scale == 1.0:
+        return side
+    pt = lambda p: None if p is None else tuple(_to(p, scale))  # noqa: E731
+    return replace(
+        side,
+        outline=_to(side.outline, scale),
+        crest=pt(side.crest),
+        trochanter=pt(side.trochanter),
+        deepest=pt(side.deepest),
     )
 
 

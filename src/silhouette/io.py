@@ -30,7 +30,8 @@ _BACKGROUND = (128, 128, 128)
 _heif_registered = False
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
+    """Let Pillow open HEIC/HEIF files, if pillow-heif is installed (idempotent)."""
     global _heif_registered
     if _heif_registered:
         return
@@ -128,7 +129,7 @@ def read_image(source: ImageSource, *, max_side: int | None = None) -> DecodedIm
 
 
 def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
-    _register_heif()
+    register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

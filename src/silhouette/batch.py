@@ -1,0 +1,343 @@
+"""Analyse a folder of progress photos: in parallel, resumable, nothing lost.
+
+Each photo becomes one record (see :mod:`silhouette.store`) the moment it is
+done. Photos whose content is already recorded in the output folder are
+skipped, so a re-run only adds new photos and a killed run picks up where it
+stopped. A photo that cannot be read becomes an error record; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analyzer import Analyzer, AnalyzerOptions
+from .dates import photo_date
+from .errors import SilhouetteError
+from .io import read_image
+from .report import write_report
+from .store import ResultStore
+
+__all__ = ["PHOTO_SUFFIXES", "BatchSummary", "file_sha256", "find_photos", "run_batch"]
+
+#: File endings taken as photos (case-insensitive); other files are ignored.
+PHOTO_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
+)
+#: Height of the overlay thumbnails shown in the report, pixels.
+THUMB_HEIGHT = 360
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did.
+
+    ``failed`` counts error records of this run; ``failed_total`` those in the
+    whole output folder (earlier runs included).
+    """
+
+    found: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    measured: int = 0
+    no_person: int = 0
+    failed: int = 0
+    failed_total: int = 0
+    report: Path | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return self.measured + self.no_person + self.failed
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    rel: str
+    key: str
+    out_dir: str
+    height_cm: float | None
+    overlays: bool
+
+
+def find_photos(
+    folder: Path, *, recursive: bool = False, exclude: Path | None = None
+) -> list[Path]:
+    """Photo files in ``folder`` (sorted), skipping hidden files and ``exclude``."""
+    folder = Path(folder)
+    entries = folder.rglob("*") if recursive else folder.iterdir()
+    excluded = exclude.resolve() if exclude is not None else None
+    photos = []
+    for p in entries:
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if excluded is not None and (p.resolve() == excluded or excluded in p.resolve().parents):
+            continue
+        if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file():
+            photos.append(p)
+    return sorted(photos, key=lambda p: str(p.relative_to(folder)))
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_batch(
+    folder: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    workers: int | None = None,
+    recursive: bool = False,
+    height_cm: float | None = None,
+    overlays: bool = False,
+    retry_errors: bool = False,
+    include_posed: bool = False,
+    options: AnalyzerOptions | None = None,
+    progress: Callable[[int], Any] | None = None,
+    on_total: Callable[[int], Any] | None = None,
+) -> BatchSummary:
+    """Analyse every photo of a folder that is not yet in ``out_dir``.
+
+    Parameters
+    ----------
+    folder : path
+        Folder of photos.
+    out_dir : path
+        Output folder: ``results.jsonl``, ``results.csv``, ``report.html``,
+        ``thumbs/`` and, with ``overlays``, ``overlays/``.
+    workers : int, optional
+        Worker processes, each loading the model once; default all cores.
+        With 1, photos are analysed in this process.
+    recursive : bool
+        Include sub-folders.
+    height_cm : float, optional
+        The person's height, for depths in centimetres.
+    overlays : bool
+        Also write a full-size annotated PNG of every photo.
+    retry_errors : bool
+        Try again the photos recorded as errors by earlier runs.
+    include_posed : bool
+        Keep hip-popped photos in the report's trend.
+    options : AnalyzerOptions, optional
+    progress : callable, optional
+        Called with 1 after every photo finished (e.g. ``tqdm.update``).
+    on_total : callable, optional
+        Called once with the number of photos to analyse.
+
+    Returns
+    -------
+    BatchSummary
+    """
+    folder = Path(folder)
+    out = Path(out_dir)
+    if not folder.is_dir():
+        raise SilhouetteError(f"{folder}: not a folder")
+    options = options or AnalyzerOptions()
+    summary = BatchSummary()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "thumbs").mkdir(exist_ok=True)
+    if overlays:
+        (out / "overlays").mkdir(exist_ok=True)
+    with ResultStore(out, drop_errors=retry_errors) as store:
+        jobs: list[_Job] = []
+        queued: set[str] = set()
+        photos = find_photos(folder, recursive=recursive, exclude=out)
+        summary.found = len(photos)
+        for path in photos:
+            rel = path.relative_to(folder).as_posix()
+            try:
+                key = file_sha256(path)
+            except OSError as exc:
+                key = f"unreadable:{rel}"
+                if key not in store:
+                    _record(store, summary, _error_record(rel, key, _os_message(exc)))
+                else:
+                    summary.skipped += 1
+                continue
+            if key in store:
+                summary.skipped += 1
+            elif key in queued:
+                summary.duplicates += 1
+            else:
+                queued.add(key)
+                jobs.append(_Job(str(path), rel, key, str(out), height_cm, overlays))
+        if on_total is not None:
+            on_total(len(jobs))
+        for record in _analyse(jobs, workers, options):
+            _record(store, summary, record)
+            if progress is not None:
+                progress(1)
+        summary.failed_total = sum(r["status"] == "error" for r in store.records)
+        summary.report = write_report(
+            store.records, out, folder=folder.resolve().name, include_posed=include_posed
+        )
+    return summary
+
+
+def _record(store: ResultStore, summary: BatchSummary, record: dict[str, Any]) -> None:
+    store.append(record)
+    status = record["status"]
+    if status == "measured":
+        summary.measured += 1
+    elif status == "no_person":
+        summary.no_person += 1
+    else:
+        summary.failed += 1
+        summary.errors.append((record["file"], record["error"]))
+
+
+def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) -> Iterable[dict]:
+    """Records of the jobs, in the order they finish."""
+    if not jobs:
+        return
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if workers == 1:
+        with Analyzer(options) as analyzer:
+            for job in jobs:
+                yield _process(job, analyzer)
+        return
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
+    pool_kw = dict(mp_context=ctx, initializer=_init_worker, initargs=(options,))
+    done: set[str] = set()
+    with cf.ProcessPoolExecutor(workers, **pool_kw) as pool:
+        futures = {pool.submit(_work, job): job for job in jobs}
+        try:
+            for fut in cf.as_completed(futures):
+                record = fut.result()
+                done.add(record["sha256"])
+                yield record
+        except cf.process.BrokenProcessPool:
+            pass  # a worker died: out of memory, or a crash in native code
+    # After a crash, one photo at a time in a fresh worker: the photo that
+    # kills its worker is recorded as an error and the others go on.
+    rest = [job for job in jobs if job.key not in done]
+    while rest:
+        with cf.ProcessPoolExecutor(1, **pool_kw) as pool:
+            while rest:
+                job = rest.pop(0)
+                try:
+                    yield pool.submit(_work, job).result()
+                except cf.process.BrokenProcessPool:
+                    yield _error_record(
+                        job.rel, job.key, "the analysis process crashed on this photo"
+                    )
+                    break  # this pool is dead; start another for the rest
+
+
+# --------------------------------------------------------------------------
+# Worker side
+# --------------------------------------------------------------------------
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _init_worker(options: AnalyzerOptions) -> None:
+    """Runs once in each worker process: quiet native logs, load the model."""
+    global _worker_analyzer
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # MediaPipe's C++ start-up chatter; errors come back as values
+    _worker_analyzer = Analyzer(options)
+
+
+def _work(job: _Job) -> dict[str, Any]:
+    assert _worker_analyzer is not None, "worker not initialised"
+    return _process(job, _worker_analyzer)
+
+
+def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
+    """Analyse one photo into a record; never raises for a bad photo."""
+    from .draw import annotate
+
+    path = Path(job.path)
+    try:
+        when = photo_date(path)
+        date, source = when.when.isoformat(timespec="seconds"), when.source
+    except OSError as exc:
+        return _error_record(job.rel, job.key, _os_message(exc))
+    try:
+        result = analyzer.analyze(path, height_cm=job.height_cm)
+        out = Path(job.out_dir)
+        thumb = Path("thumbs") / f"{job.key[:16]}.jpg"
+        small = read_image(path, max_side=2 * THUMB_HEIGHT).rgb
+        _save(
+            out / thumb,
+            annotate(_fit_height(small, THUMB_HEIGHT), result, labels=False),
+            quality=85,
+        )
+        overlay = None
+        if job.overlays:
+            overlay = Path("overlays") / f"{path.stem}_{job.key[:8]}.png"
+            _save(out / overlay, annotate(read_image(path).rgb, result))
+    except SilhouetteError as exc:
+        # The record names the photo by its path in the folder, never the
+        # absolute path (which says more about the computer than needed).
+        message = str(exc).replace(f"{path}: ", "")
+        return _error_record(job.rel, job.key, message, date, source)
+    except MemoryError:
+        return _error_record(job.rel, job.key, "not enough memory for this photo", date, source)
+    except Exception as exc:  # the batch goes on; the record says what happened
+        return _error_record(
+            job.rel, job.key, f"internal error: {type(exc).__name__}: {exc}", date, source
+        )
+    return {
+        "file": job.rel,
+        "sha256": job.key,
+        "date": date,
+        "date_source": source,
+        "status": "measured" if result.person_found else "no_person",
+        "error": None,
+        "thumbnail": thumb.as_posix(),
+        "overlay": None if overlay is None else overlay.as_posix(),
+        "result": result.to_dict(),
+    }
+
+
+def _error_record(
+    rel: str, key: str, message: str, date: str | None = None, source: str | None = None
+) -> dict[str, Any]:
+    return {
+        "file": rel,
+        "sha256": key,
+        "date": date,
+        "date_source": source,
+        "status": "error",
+        "error": " ".join(message.split()),
+        "thumbnail": None,
+        "overlay": None,
+        "result": None,
+    }
+
+
+def _os_message(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _fit_height(rgb, height: int):
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if h <= height:
+        return rgb
+    return cv2.resize(rgb, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+
+
+def _save(path: Path, rgb, **kw) -> None:
+    from PIL import Image
+
+    # Pixels only: a fresh image carries no EXIF, GPS or camera metadata.
+    tmp = path.with_name(f".{path.name}.tmp")
+    Image.fromarray(rgb).save(tmp, format="JPEG" if path.suffix == ".jpg" else "PNG", **kw)
+    os.replace(tmp, path)
