@@ -28,6 +28,29 @@ EXIT_SOME_FAILED = 5
 EXIT_INTERRUPTED = 130
 
 
+def _height_cm(text: str) -> float:
+    value = float(text)
+    if not 50 <= value <= 272:
+        raise argparse.ArgumentTypeError(f"must be between 50 and 272, got {value:g}")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--height-cm",
+        type=_height_cm,
+        metavar="N",
+        help="the person's height in cm, to report depths in cm",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -44,12 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("photo", type=Path, help="photo to analyse (JPEG, PNG, WebP, TIFF, HEIC)")
-    p.add_argument(
-        "--height-cm",
-        type=float,
-        metavar="N",
-        help="the person's height in cm, to report depths in cm",
-    )
+    _add_common(p)
     p.add_argument("--json", action="store_true", help="print the JSON result only")
     p.add_argument(
         "--overlay",
@@ -80,18 +98,13 @@ def _batch_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=_at_least_one,
         metavar="N",
         default=os.cpu_count() or 1,
         help="photos analysed in parallel, one model per process (default: all cores)",
     )
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
-    p.add_argument(
-        "--height-cm",
-        type=float,
-        metavar="N",
-        help="the person's height in cm, to report depths in cm",
-    )
+    _add_common(p)
     p.add_argument(
         "--overlays",
         action="store_true",
@@ -110,91 +123,29 @@ def _batch_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _batch(argv: list[str]) -> int:
-    args = _batch_parser().parse_args(argv)
-    if args.height_cm is not None and not 50 <= args.height_cm <= 272:
-        print(
-            f"silhouette batch: error: --height-cm must be between 50 and 272, got "
-            f"{args.height_cm:g}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    if args.workers < 1:
-        print("silhouette batch: error: --workers must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
-    if not args.folder.is_dir():
-        print(f"silhouette batch: error: {args.folder}: not a folder", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out = args.out if args.out is not None else args.folder / "silhouette-results"
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
-
-    def set_total(n: int) -> None:
-        bar.reset(total=n)
-
-    try:
-        with _quiet_native_logs():
-            from .batch import run_batch
-
-            summary = run_batch(
-                args.folder,
-                out,
-                workers=args.workers,
-                recursive=args.recursive,
-                height_cm=args.height_cm,
-                overlays=args.overlays,
-                retry_errors=args.retry_errors,
-                include_posed=args.include_posed,
-                progress=bar.update,
-                on_total=set_total,
-            )
-    except KeyboardInterrupt:
-        bar.close()
-        print(f"silhouette batch: interrupted; finished photos are saved in {out}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except OSError as exc:
-        bar.close()
-        print(
-            f"silhouette batch: error: {exc.strerror or exc}: {exc.filename or out}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    bar.close()
-    print(
-        f"{summary.found} photo(s) found: {summary.new} analysed now "
-        f"({summary.measured} measured, {summary.no_person} with no person, "
-        f"{summary.failed} could not be read), {summary.skipped} already done"
-        + (f", {summary.duplicates} duplicate(s) skipped" if summary.duplicates else "")
-        + "."
-    )
-    for name, message in summary.errors:
-        print(f"  ! {name}: {message}")
-    print(f"Report: {summary.report}")
-    return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["batch"]:
-        try:
-            return _batch(argv[1:])
-        except Exception as exc:  # one line for the user, never a traceback
-            if os.environ.get("SILHOUETTE_DEBUG"):
-                raise
-            print(
-                f"silhouette batch: internal error: {type(exc).__name__}: {exc} "
-                "(set SILHOUETTE_DEBUG=1 for details)",
-                file=sys.stderr,
-            )
-            return EXIT_INTERNAL
-    args = _parser().parse_args(argv)
-    if args.height_cm is not None and not 50 <= args.height_cm <= 272:
+        prog, run = "silhouette batch", lambda: _batch(_batch_parser().parse_args(argv[1:]))
+    else:
+        prog, run = "silhouette", lambda: _single(_parser().parse_args(argv))
+    try:
+        return run()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # one line for the user, never a traceback
+        if os.environ.get("SILHOUETTE_DEBUG"):
+            raise
         print(
-            f"silhouette: error: --height-cm must be between 50 and 272, got {args.height_cm:g}",
+            f"{prog}: internal error: {type(exc).__name__}: {exc} "
+            "(set SILHOUETTE_DEBUG=1 for details)",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return EXIT_INTERNAL
+
+
+def _single(args: argparse.Namespace) -> int:
     try:
         with _quiet_native_logs():
             from . import Analyzer, ImageDecodeError, annotate, load_image
@@ -208,28 +159,66 @@ def main(argv: list[str] | None = None) -> int:
                 result = analyzer.analyze(image, height_cm=args.height_cm)
         if args.overlay is not None:
             _write_png(args.overlay, annotate(image, result))
-        if args.json:
-            print(json.dumps(result.to_dict(), indent=2))
-        else:
-            print(format_summary(result, str(args.photo)))
-        return EXIT_OK if result.person_found else EXIT_NO_PERSON
-    except KeyboardInterrupt:
-        return 130
-    except OSError as exc:
+    except OSError as exc:  # writing the overlay
         print(
             f"silhouette: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    except Exception as exc:
-        if os.environ.get("SILHOUETTE_DEBUG"):
-            raise
-        print(
-            f"silhouette: internal error: {type(exc).__name__}: {exc} "
-            "(set SILHOUETTE_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(format_summary(result, str(args.photo)))
+    return EXIT_OK if result.person_found else EXIT_NO_PERSON
+
+
+def _batch(args: argparse.Namespace) -> int:
+    if not args.folder.is_dir():
+        print(f"silhouette batch: error: {args.folder}: not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out if args.out is not None else args.folder / "silhouette-results"
+    from tqdm import tqdm
+
+    with tqdm(total=0, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
+        try:
+            with _quiet_native_logs():
+                from .batch import run_batch
+
+                summary = run_batch(
+                    args.folder,
+                    out,
+                    workers=args.workers,
+                    recursive=args.recursive,
+                    height_cm=args.height_cm,
+                    overlays=args.overlays,
+                    retry_errors=args.retry_errors,
+                    include_posed=args.include_posed,
+                    progress=bar.update,
+                    on_total=lambda n: bar.reset(total=n),
+                )
+        except KeyboardInterrupt:
+            print(
+                f"silhouette batch: interrupted; finished photos are saved in {out}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        except OSError as exc:
+            print(
+                f"silhouette batch: error: {exc.strerror or exc}: {exc.filename or out}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+    print(
+        f"{summary.found} photo(s) found: {summary.new} analysed now "
+        f"({summary.measured} measured, {summary.no_person} with no person, "
+        f"{summary.failed} could not be read), {summary.skipped} already done"
+        + (f", {summary.duplicates} duplicate(s) skipped" if summary.duplicates else "")
+        + "."
+    )
+    for name, message in summary.errors:
+        print(f"  ! {name}: {message}")
+    print(f"Report: {summary.report}")
+    return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
 
 
 def _write_png(path: Path, rgb) -> None:
