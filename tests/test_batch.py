@@ -209,8 +209,11 @@ def test_batch_usage_and_folder_errors(args, code):
         timeout=60,
     )
     assert p.returncode == code and "Traceback" not in p.stderr
-    # Bad input is one line; a usage error is argparse's usage line plus one.
-    assert len(p.stderr.strip().splitlines()) == (1 if code == 4 else 2)
+    lines = p.stderr.strip().splitlines()
+    if code == 4:  # bad input: one line
+        assert len(lines) == 1
+    else:  # a usage error: argparse's usage, then one error line
+        assert lines[0].startswith("usage:") and "error:" in lines[-1]
 
 
 # --------------------------------------------------------------------------
