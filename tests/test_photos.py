@@ -107,3 +107,32 @@ def test_mirror_swaps_sides_and_keeps_depths(analyzer, results, name):
             assert flipped.dip_depth_px == pytest.approx(orig.dip_depth_px, abs=tol)
             # The same point of the body, mirrored.
             assert (a.width - 1) - flipped.trochanter[0] == pytest.approx(orig.trochanter[0], abs=3)
+
+
+GROUPS = [
+    "u2net_five_women_group.jpg",
+    "mmpose_ochuman_street_group.jpg",
+    "tfpose_rollerblader_street_bystanders.jpg",
+    "tfpose_three_dancers.png",
+]
+
+
+def test_several_people_are_noticed_and_the_largest_measured(results):
+    from silhouette.anatomy import body_frame  # noqa: F401 - documents what "largest" uses
+
+    for name in GROUPS:
+        assert "several_people" in results[name].warning_codes(), name
+    for name in rows(view="front", stance="straight"):
+        if "group" not in name and "four_men" not in name:
+            assert "several_people" not in results[name].warning_codes(), name
+
+
+def test_sitting_and_crouching_people_are_not_measured(results):
+    for name in (
+        "mpsamples_woman_sitting_street_tight.jpg",
+        "tfpose_two_men_seated.jpg",
+        "u2net_two_kids_field.jpg",
+    ):
+        r = results[name]
+        assert "not_standing" in r.warning_codes(), name
+        assert r.left.dip_depth_px is None and r.right.dip_depth_px is None

@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import hashlib
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from .analyzer import Analyzer, AnalyzerOptions
 from .dates import photo_date
 from .errors import SilhouetteError
-from .io import read_image
+from .io import printable, read_image
 from .report import write_report
 from .store import ResultStore
 
@@ -157,7 +158,7 @@ def run_batch(
         photos = find_photos(folder, recursive=recursive, exclude=out)
         summary.found = len(photos)
         for path in photos:
-            rel = path.relative_to(folder).as_posix()
+            rel = printable(path.relative_to(folder).as_posix())
             try:
                 key = file_sha256(path)
             except OSError as exc:
@@ -259,7 +260,7 @@ def _work(job: _Job) -> dict[str, Any]:
 
 def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
     """Analyse one photo into a record; never raises for a bad photo."""
-    from .draw import annotate
+    from .draw import OVERLAY_MAX_SIDE, annotate
 
     path = Path(job.path)
     try:
@@ -279,12 +280,15 @@ def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
         )
         overlay = None
         if job.overlays:
-            overlay = Path("overlays") / f"{path.stem}_{job.key[:8]}.png"
-            _save(out / overlay, annotate(read_image(path).rgb, result))
+            # A file name safe on every system, whatever the photo was called.
+            stem = re.sub(r"[^\w.-]+", "_", printable(path.stem)).strip("._") or "photo"
+            overlay = Path("overlays") / f"{stem[:80]}_{job.key[:8]}.png"
+            full = read_image(path, max_side=OVERLAY_MAX_SIDE).rgb
+            _save(out / overlay, annotate(_fit_height(full, OVERLAY_MAX_SIDE), result))
     except SilhouetteError as exc:
         # The record names the photo by its path in the folder, never the
         # absolute path (which says more about the computer than needed).
-        message = str(exc).replace(f"{path}: ", "")
+        message = printable(str(exc)).replace(f"{printable(str(path))}: ", "")
         return _error_record(job.rel, job.key, message, date, source)
     except MemoryError:
         return _error_record(job.rel, job.key, "not enough memory for this photo", date, source)
@@ -314,7 +318,7 @@ def _error_record(
         "date": date,
         "date_source": source,
         "status": "error",
-        "error": " ".join(message.split()),
+        "error": " ".join(printable(message).split()),
         "thumbnail": None,
         "overlay": None,
         "result": None,
@@ -326,6 +330,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _fit_height(rgb, height: int):
+    """Shrink so that the height is at most ``height`` (never enlarge)."""
     import cv2
 
     h, w = rgb.shape[:2]

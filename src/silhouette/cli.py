@@ -19,6 +19,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from .io import printable
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -148,33 +150,39 @@ def main(argv: list[str] | None = None) -> int:
 def _single(args: argparse.Namespace) -> int:
     try:
         with _quiet_native_logs():
-            from . import Analyzer, ImageDecodeError, annotate, load_image
+            from . import Analyzer, ImageDecodeError, annotate
+            from .draw import OVERLAY_MAX_SIDE
+            from .io import read_image
 
             try:
-                image = load_image(args.photo)
+                with Analyzer() as analyzer:
+                    result = analyzer.analyze(args.photo, height_cm=args.height_cm)
+                if args.overlay is not None:
+                    image = read_image(args.photo, max_side=OVERLAY_MAX_SIDE).rgb
             except ImageDecodeError as exc:
-                print(f"silhouette: error: {exc}", file=sys.stderr)
+                print(f"silhouette: error: {printable(str(exc))}", file=sys.stderr)
                 return EXIT_BAD_INPUT
-            with Analyzer() as analyzer:
-                result = analyzer.analyze(image, height_cm=args.height_cm)
         if args.overlay is not None:
             _write_png(args.overlay, annotate(image, result))
     except OSError as exc:  # writing the overlay
         print(
-            f"silhouette: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            f"silhouette: error: {exc.strerror or exc}: {printable(str(exc.filename or ''))}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        print(format_summary(result, str(args.photo)))
+        print(format_summary(result, printable(str(args.photo))))
     return EXIT_OK if result.person_found else EXIT_NO_PERSON
 
 
 def _batch(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
-        print(f"silhouette batch: error: {args.folder}: not a folder", file=sys.stderr)
+        print(
+            f"silhouette batch: error: {printable(str(args.folder))}: not a folder",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else args.folder / "silhouette-results"
     from tqdm import tqdm
@@ -216,7 +224,7 @@ def _batch(args: argparse.Namespace) -> int:
         + "."
     )
     for name, message in summary.errors:
-        print(f"  ! {name}: {message}")
+        print(f"  ! {printable(name)}: {printable(message)}")
     print(f"Report: {summary.report}")
     return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
 

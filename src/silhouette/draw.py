@@ -10,7 +10,11 @@ import numpy.typing as npt
 
 from ._types import Analysis, HipSide
 
-__all__ = ["annotate"]
+__all__ = ["OVERLAY_MAX_SIDE", "annotate"]
+
+#: Overlay files are drawn on the photo reduced to at most this long side:
+#: plenty to see the outline, without a 100-megapixel PNG.
+OVERLAY_MAX_SIDE = 4096
 
 # RGB colours: the two sides differ in hue and in lightness, for colour-blind readers.
 _SIDE_COLOUR = {"left": (255, 140, 0), "right": (0, 190, 255)}

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageDecodeError, InvalidInputError
 
-__all__ = ["ImageSource", "load_image"]
+__all__ = ["ImageSource", "load_image", "printable"]
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
 """Anything :func:`load_image` accepts."""
@@ -41,6 +41,20 @@ def register_heif() -> None:
     except ImportError:  # optional: without it HEIC files fail with a clear message
         return
     register_heif_opener()
+
+
+def printable(text: str) -> str:
+    """Text with any undecodable file-name bytes shown as ``\\xNN``.
+
+    On Linux a file name is bytes; one that is not UTF-8 reaches Python with
+    surrogate escapes, which cannot be printed or written to a UTF-8 file.
+
+    Examples
+    --------
+    >>> printable(os.fsdecode(b"caf\\xe9 photo.jpg"))
+    'caf\\\\xe9 photo.jpg'
+    """
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,8 @@ def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
     ------
     ImageDecodeError
         If the file is missing, unreadable, empty, truncated, not an image, or
-        larger than Pillow's decompression-bomb limit.
+        larger than Pillow's decompression-bomb limit (about 179 megapixels,
+        checked from the header before anything is decoded).
     InvalidInputError
         If an array has an unsupported shape or dtype.
 
@@ -96,10 +111,11 @@ def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
 def read_image(source: ImageSource, *, max_side: int | None = None) -> DecodedImage:
     """Like :func:`load_image`, optionally decoding a JPEG at reduced size.
 
-    With ``max_side``, a JPEG is decoded by libjpeg's DCT scaling at the
-    smallest power-of-two reduction whose long side is still at least
-    ``max_side``: this is several times faster than a full decode of a phone
-    photo. Other formats and arrays are returned at full size.
+    With ``max_side``, the photo is returned with its long side between
+    ``max_side`` and twice that: a JPEG is decoded by libjpeg's DCT scaling
+    (several times faster than a full decode of a phone photo), other formats
+    are shrunk by a whole factor in Pillow before the array is made. Arrays
+    are returned as they are. ``original_size`` is always the full size.
     """
     if isinstance(source, np.ndarray):
         rgb = _array_to_rgb(source)
@@ -132,13 +148,17 @@ def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
     register_heif()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Between Pillow's warning and its hard limit a photo is legal
+            # (a 100-megapixel camera); above the hard limit Pillow refuses
+            # to decode it at all, from the header alone.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(fp) as im:
                 return _decode(im, max_side=max_side)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ImageDecodeError(
-            f"{name}: image is larger than the {Image.MAX_IMAGE_PIXELS:,}-pixel "
-            "safety limit; refusing to decode it"
+            f"{name}: image is larger than the {limit:,}-pixel safety limit "
+            "(a decompression bomb?); refusing to decode it"
         ) from None
     except UnidentifiedImageError:
         raise ImageDecodeError(f"{name}: not an image, or a format that cannot be read") from None
@@ -161,6 +181,15 @@ def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
         if scale < 1.0:
             im.draft("RGB", (int(full_w * scale) + 1, int(full_h * scale) + 1))
     im.load()
+    if max_side:
+        # Shrink by whole factors while still in Pillow, before the array
+        # copy: a 100-megapixel PNG then never exists twice in memory.
+        factor = max(im.size) // max_side
+        if factor >= 2:
+            try:
+                im = im.reduce(factor)
+            except ValueError:  # modes Pillow cannot reduce (palette, 1-bit)
+                pass
     if not heif:
         im = ImageOps.exif_transpose(im)
     original_size = (full_h, full_w) if swapped else (full_w, full_h)

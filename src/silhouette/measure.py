@@ -15,7 +15,7 @@ import numpy.typing as npt
 from ._types import Analysis, HipSide, Notice, Point, Stance
 from .anatomy import BANDS, MIN_VISIBILITY, BodyFrame, body_frame
 from .curvature import DipGeometry, fill_gaps, measure_dip
-from .landmarks import Landmark
+from .landmarks import Landmark, Landmarks
 from .mask import refine_edges, select_person
 from .outline import SideProfile, arm_overlap, side_profile
 from .pose import PoseEstimate
@@ -32,6 +32,8 @@ DIP_THRESHOLD_RATIO = 0.012
 MIN_DIP_PX = 1.0
 #: Share of a band's levels that must have an edge for a side to be measured.
 _MIN_COVERAGE = 0.8
+#: Shortest vertical thigh (hip to knee, fraction of torso) of a standing leg.
+_MIN_THIGH = 0.55
 #: Margin around the decisive part of the outline kept clear of arms,
 #: fraction of torso length (about 1 cm).
 _ARM_MARGIN = 0.02
@@ -62,6 +64,7 @@ def measure_person(
     *,
     original_size: tuple[int, int],
     height_cm: float | None = None,
+    people: int = 1,
     options: MeasureOptions = MeasureOptions(),
 ) -> Analysis:
     """Measure the hips of the person in a pose estimate.
@@ -76,6 +79,8 @@ def measure_person(
         ``(width, height)`` of the original image; results are scaled to it.
     height_cm : float, optional
         The person's standing height, for depths in centimetres.
+    people : int, optional
+        How many people the photo holds (the estimate is the largest).
     options : MeasureOptions, optional
 
     Returns
@@ -106,12 +111,24 @@ def measure_person(
             landmarks=landmarks_out,
         )
     notices: list[Notice] = []
-    if person.other_regions:
+    if people > 1:
         notices.append(
             Notice(
                 "several_people",
-                "Other people or large objects were also "
-                "segmented; only the most prominent person was measured.",
+                (
+                    f"{people} or more people are in the photo; the largest was measured. Progress "
+                    "photos compare best with one person in the picture."
+                ),
+            )
+        )
+    elif person.other_regions:
+        notices.append(
+            Notice(
+                "several_people",
+                (
+                    "Other people or large objects were also segmented; only the most prominent "
+                    "person was measured."
+                ),
             )
         )
     frame = body_frame(lm, (h, w))
@@ -151,6 +168,20 @@ def measure_person(
                 "or back views only."
             )
         notices.append(Notice("side_view" if view == "side" else "view_unknown", msg))
+        return Analysis(
+            **common,
+            left=HipSide("left", reason=msg),
+            right=HipSide("right", reason=msg),
+            stance=roll,
+            warnings=tuple(notices),
+        )
+
+    if not _standing(frame, lm, (h, w)):
+        msg = (
+            "The person does not seem to be standing (sitting, crouching or lunging): hip "
+            "dips are measured on a standing person, so none was measured."
+        )
+        notices.append(Notice("not_standing", msg))
         return Analysis(
             **common,
             left=HipSide("left", reason=msg),
@@ -264,6 +295,27 @@ def _band_lines(frame: BodyFrame, hip_width: float, scale: float) -> dict[str, n
         v = np.array([[hi, hi], [lo, lo]]) * T
         lines[name] = (frame.to_image(lat, v) + 0.5) * scale - 0.5
     return lines
+
+
+def _standing(frame: BodyFrame, lm: Landmarks, shape: tuple[int, int]) -> bool:
+    """False when a seen knee is far too high for a standing leg.
+
+    Standing, each knee is about 0.9 torso lengths below the hip joints (the
+    bent knee of a hip-popped stance still 0.8); sitting, crouching or a lunge
+    brings a knee up towards hip level. Knees out of the photo are no evidence.
+    """
+    h, w = shape
+    # A knee the model puts against the photo's edge is usually cut off and
+    # guessed there, not seen.
+    edge = 0.1 * frame.torso_px
+    for knee in (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE):
+        x, y = lm[knee]
+        inside = edge <= x < w - edge and edge <= y < h - edge
+        if lm.visibility[knee] < MIN_VISIBILITY or not inside:
+            continue
+        if -frame.to_frame(lm[knee])[1] < _MIN_THIGH * frame.torso_px:
+            return False
+    return True
 
 
 def _without_sides(width: int, height: int, found: bool, *notices: Notice, **kw) -> Analysis:

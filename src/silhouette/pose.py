@@ -17,12 +17,20 @@ import numpy.typing as npt
 from .errors import ModelNotFoundError
 from .landmarks import N_LANDMARKS, Landmarks
 
-__all__ = ["MODEL_FILES", "MediaPipePose", "PoseBackend", "PoseEstimate"]
+__all__ = [
+    "MODEL_FILES",
+    "MediaPipePeople",
+    "MediaPipePose",
+    "PeopleBackend",
+    "PoseBackend",
+    "PoseEstimate",
+]
 
-#: Model files the bundled backend needs, relative to the mediapipe package.
+#: Model files the bundled backends need, relative to the mediapipe package.
 MODEL_FILES = (
     "modules/pose_detection/pose_detection.tflite",
     "modules/pose_landmark/pose_landmark_full.tflite",
+    "modules/selfie_segmentation/selfie_segmentation.tflite",
 )
 
 
@@ -55,6 +63,62 @@ class PoseBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class PeopleBackend(Protocol):
+    """Segments every person in an RGB image (no landmarks)."""
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Soft mask (H, W) in [0, 1] of all people in the image."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+def _solutions():
+    """``mp.solutions``, after checking the models are installed."""
+    try:
+        import mediapipe as mp
+    except ImportError as exc:  # pragma: no cover - dependency of the package
+        raise ModelNotFoundError(
+            "mediapipe is not installed; install silhouette with its dependencies"
+        ) from exc
+    solutions = getattr(mp, "solutions", None)
+    if solutions is None:
+        raise ModelNotFoundError(
+            f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions; "
+            "silhouette needs mediapipe==0.10.21, whose wheel ships the pose models"
+        )
+    # MediaPipe downloads a missing model file; refuse instead.
+    root = Path(mp.__file__).parent
+    for rel in MODEL_FILES:
+        if not (root / rel).is_file():
+            raise ModelNotFoundError(
+                f"{rel} is missing from the installed mediapipe package; reinstall "
+                "mediapipe==0.10.21 (silhouette never downloads models)"
+            )
+    return solutions
+
+
+class MediaPipePeople:
+    """MediaPipe selfie segmentation (general model) over the whole image.
+
+    The pose model segments only the person it found, inside its crop; this
+    model sees everyone, so other people in the photo can be noticed.
+    """
+
+    def __init__(self) -> None:
+        self._seg = _solutions().selfie_segmentation.SelfieSegmentation(model_selection=0)
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        mask = self._seg.process(rgb).segmentation_mask
+        return np.asarray(mask, dtype=np.float32)
+
+    def close(self) -> None:
+        self._seg.close()
+
+
 class MediaPipePose:
     """MediaPipe Pose (BlazePose GHUM, "full" model) with segmentation.
 
@@ -74,26 +138,7 @@ class MediaPipePose:
     """
 
     def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
-        try:
-            import mediapipe as mp
-        except ImportError as exc:  # pragma: no cover - dependency of the package
-            raise ModelNotFoundError(
-                "mediapipe is not installed; install silhouette with its dependencies"
-            ) from exc
-        solutions = getattr(mp, "solutions", None)
-        if solutions is None:
-            raise ModelNotFoundError(
-                f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions; "
-                "silhouette needs mediapipe==0.10.21, whose wheel ships the pose models"
-            )
-        # MediaPipe downloads a missing model file; refuse instead.
-        root = Path(mp.__file__).parent
-        for rel in MODEL_FILES:
-            if not (root / rel).is_file():
-                raise ModelNotFoundError(
-                    f"{rel} is missing from the installed mediapipe package; reinstall "
-                    "mediapipe==0.10.21 (silhouette never downloads models)"
-                )
+        solutions = _solutions()
         self._pose = solutions.pose.Pose(
             static_image_mode=True,
             model_complexity=1,

@@ -1,0 +1,84 @@
+"""Several people in one photo: notice them, and measure the largest.
+
+The pose model returns one person, not necessarily the largest. When the
+whole-image person segmentation shows much more "person" than the one found,
+that person is blanked out and the pose model asked again, until nobody new is
+found; the person with the longest torso (the largest in the picture) is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .landmarks import Landmark
+from .pose import PoseEstimate
+
+__all__ = ["MAX_PEOPLE", "largest_person"]
+
+#: At most this many people are looked for.
+MAX_PEOPLE = 4
+#: Person pixels outside the found person, as a share of that person's own,
+#: from which the photo has other people in it (a bag or a chair stays below).
+_OTHERS_SHARE = 0.3
+
+
+def torso_length(estimate: PoseEstimate) -> float:
+    """Mid-hip to mid-shoulder distance, pixels: how large the person appears."""
+    lm = estimate.landmarks
+    L = Landmark
+    d = lm.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - lm.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    return float(np.hypot(*d))
+
+
+def _grown(mask: np.ndarray, px: int) -> np.ndarray:
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+    return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
+
+
+def largest_person(
+    rgb: npt.NDArray[np.uint8],
+    first: PoseEstimate,
+    people: npt.NDArray[np.float32],
+    pose: Callable[[npt.NDArray[np.uint8]], PoseEstimate | None],
+) -> tuple[PoseEstimate, int]:
+    """The largest person, and how many people were found (1 when alone).
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+    first : PoseEstimate
+        What the pose model found on the whole image.
+    people : (H, W) ndarray of float32
+        Soft mask of every person in the image.
+    pose : callable
+        The pose model, called again on images with people blanked out.
+    """
+    h, w = rgb.shape[:2]
+    margin = max(2, round(0.01 * max(h, w)))
+    found = [first]
+    taken = _grown(first.mask >= 0.5, margin)
+    others = (people >= 0.5) & ~taken
+    if others.sum() < _OTHERS_SHARE * max(1, int((first.mask >= 0.5).sum())):
+        return first, 1
+    # Blank with the image's own blurred colours: a flat grey patch could
+    # itself look like a body to the detector.
+    blur = cv2.blur(rgb, (max(3, w // 8) | 1, max(3, h // 8) | 1))
+    canvas = rgb.copy()
+    while len(found) < MAX_PEOPLE:
+        canvas[taken] = blur[taken]
+        nxt = pose(canvas)
+        if nxt is None:
+            break
+        hips = nxt.landmarks.mid(Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+        x, y = np.clip(np.round(hips).astype(int), 0, [w - 1, h - 1])
+        if taken[y, x]:  # the detector found a blanked person again
+            break
+        found.append(nxt)
+        taken |= _grown(nxt.mask >= 0.5, margin)
+    # Only people the pose model confirms count: the segmentation alone also
+    # takes some objects (an engine bay, a coat on a chair) for a person.
+    return max(found, key=torso_length), len(found)
