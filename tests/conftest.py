@@ -84,9 +84,9 @@ def make_body(
     """Rasterise a front-view body: soft mask (H, W) and matching landmarks.
 
     The mask's 0.5 crossing lies exactly on the analytic outline, inside a
-    two-pixel linear ramp: bilinear sampling near the crossing then never
-    meets the ramp's clipped ends, so a correct tracer recovers the outline
-    to float precision.
+    four-pixel linear ramp (MediaPipe's own edges ramp over 3-6 pixels):
+    bilinear sampling near the crossing then never meets the ramp's clipped
+    ends, so a correct tracer recovers the outline to float precision.
     """
     h, w = size
     T = body.torso_px
@@ -100,12 +100,12 @@ def make_body(
     # Front view: the person's left is on the image right.
     dl = cx + uL[:, None] - xs
     dr = xs - (cx - uR[:, None])
-    mask = np.clip(0.5 + np.minimum(dl, dr) / 2, 0.0, 1.0)
+    mask = np.clip(0.5 + np.minimum(dl, dr) / 4, 0.0, 1.0)
     mask[~inside] = 0.0
     # The head, for the height scale.
     head_c, head_r = hip_y - 1.3 * T, 0.22 * T
     yy, xx = np.mgrid[0:h, 0:w]
-    mask = np.maximum(mask, np.clip(0.5 + (head_r - np.hypot(xx - cx, yy - head_c)) / 2, 0, 1))
+    mask = np.maximum(mask, np.clip(0.5 + (head_r - np.hypot(xx - cx, yy - head_c)) / 4, 0, 1))
     return mask.astype(np.float32), front_landmarks(cx, hip_y, T)
 
 

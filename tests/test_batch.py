@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -293,3 +294,17 @@ def test_posed_photos_are_left_out_of_the_trend_by_default():
     assert compute_trend(pts).left.n == 4
     assert compute_trend(pts).excluded_posed == 1
     assert compute_trend(pts, include_posed=True).left.n == 5
+
+
+def test_theil_sen_matches_scipy():
+    from scipy.stats import theilslopes
+
+    from silhouette.trend import theil_sen
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n = int(rng.integers(2, 30))
+        x = np.sort(rng.random(n) * 100)
+        y = rng.normal(size=n) + 0.1 * x
+        slope, intercept, _, _ = theilslopes(y, x)
+        assert theil_sen(x, y) == pytest.approx((slope, intercept))

@@ -120,3 +120,29 @@ def test_bulge_level_is_centre_of_a_flat_top():
     v = np.arange(100.0, -101.0, -1.0)
     u = np.minimum(50.0, 80 - np.abs(v - 20))  # flat top from v = -10 to 50
     assert bulge_level(v, u, tolerance_px=2.0) == pytest.approx(20.0, abs=0.5)
+
+
+def reference_hull(v, u):
+    """The plain monotone chain: the definition the fast version must match."""
+    hull = []
+    for i in range(len(v)):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            cross = (v[b] - v[a]) * (u[i] - u[a]) - (u[b] - u[a]) * (v[i] - v[a])
+            if cross * np.sign(v[-1] - v[0]) > 1e-9:
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    return hull
+
+
+@pytest.mark.parametrize("n", [2, 3, 9, 300])
+def test_outer_hull_matches_the_plain_monotone_chain(n):
+    rng = np.random.default_rng(n)
+    for trial in range(100):
+        v = np.arange(float(n), 0.0, -1.0)
+        u = np.cumsum(rng.normal(size=n))
+        if trial % 3 == 0:
+            u = np.round(u)  # runs of exactly collinear points
+        assert outer_hull(v, u).tolist() == reference_hull(v, u)

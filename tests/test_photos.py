@@ -101,9 +101,10 @@ def test_mirror_swaps_sides_and_keeps_depths(analyzer, results, name):
         assert orig.measured == flipped.measured
         if orig.measured:
             # MediaPipe is not mirror-equivariant: its mask edge moves by about
-            # a pixel (0.9 px median against the exact render masks), so allow
-            # 1.5 px or 5 %, whichever is larger.
-            tol = max(1.5, 0.05 * orig.dip_depth_px)
+            # a pixel. Measured on the 44 front/back renders, original against
+            # mirrored: median 0.02 px, 95th percentile 2.0 px; allow that, or
+            # 5 %, whichever is larger.
+            tol = max(2.0, 0.05 * orig.dip_depth_px)
             assert flipped.dip_depth_px == pytest.approx(orig.dip_depth_px, abs=tol)
             # The same point of the body, mirrored.
             assert (a.width - 1) - flipped.trochanter[0] == pytest.approx(orig.trochanter[0], abs=3)

@@ -291,10 +291,20 @@ def test_outputs_carry_no_camera_or_gps_metadata(tmp_path):
 
 
 NO_NETWORK_HOOK = textwrap.dedent("""
-    import os, sys
+    import os, socket, sys
     _log = os.environ["SILHOUETTE_NET_LOG"]
+    _NET = (socket.AF_INET, socket.AF_INET6)
     def _hook(event, args):
-        if event.startswith("socket.") or event in ("urllib.Request", "http.client.connect"):
+        # Local (AF_UNIX) sockets are how worker processes talk to each other;
+        # anything that could reach another machine is logged.
+        net = False
+        if event == "socket.__new__":
+            net = args[1] in _NET
+        elif event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+            net = getattr(args[0], "family", None) in _NET
+        elif event.startswith("socket.get") or event in ("urllib.Request", "http.client.connect"):
+            net = True
+        if net:
             with open(_log, "a") as fh:
                 fh.write(f"{os.getpid()} {event} {args!r}\\n")
     sys.addaudithook(_hook)
@@ -302,7 +312,7 @@ NO_NETWORK_HOOK = textwrap.dedent("""
 
 
 def test_analysis_opens_no_network_socket(tmp_path):
-    """Every Python socket call in the CLI and its worker processes is logged."""
+    """Every network socket call in the CLI and its worker processes is logged."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(NO_NETWORK_HOOK)
@@ -311,6 +321,12 @@ def test_analysis_opens_no_network_socket(tmp_path):
         "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
         "SILHOUETTE_NET_LOG": str(log),
     }
+    # Control: the hook does see a network socket when one is made.
+    control = subprocess.run(
+        [sys.executable, "-c", "import socket; socket.socket(socket.AF_INET).close()"],
+        env={**os.environ, **env, "SILHOUETTE_NET_LOG": str(tmp_path / "control.log")},
+    )
+    assert control.returncode == 0 and "socket.__new__" in (tmp_path / "control.log").read_text()
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in ("arsalan_front.jpg", "render_back.jpg", "empty_room.jpg"):

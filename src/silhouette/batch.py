@@ -210,8 +210,7 @@ def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) ->
             for job in jobs:
                 yield _process(job, analyzer)
         return
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
-    pool_kw = dict(mp_context=ctx, initializer=_init_worker, initargs=(options,))
+    pool_kw = dict(mp_context=_worker_context(), initializer=_init_worker, initargs=(options,))
     done: set[str] = set()
     with cf.ProcessPoolExecutor(workers, **pool_kw) as pool:
         futures = {pool.submit(_work, job): job for job in jobs}
@@ -223,19 +222,44 @@ def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) ->
         except cf.process.BrokenProcessPool:
             pass  # a worker died: out of memory, or a crash in native code
     # After a crash, one photo at a time in a fresh worker: the photo that
-    # kills its worker is recorded as an error and the others go on.
+    # kills its worker is recorded as an error and the others go on. When two
+    # photos in a row kill theirs, the workers themselves cannot run here (a
+    # start method this program does not support): the rest are analysed in
+    # this process instead.
     rest = [job for job in jobs if job.key not in done]
-    while rest:
+    crashed_in_a_row = 0
+    while rest and crashed_in_a_row < 2:
         with cf.ProcessPoolExecutor(1, **pool_kw) as pool:
             while rest:
                 job = rest.pop(0)
                 try:
                     yield pool.submit(_work, job).result()
+                    crashed_in_a_row = 0
                 except cf.process.BrokenProcessPool:
+                    crashed_in_a_row += 1
                     yield _error_record(
                         job.rel, job.key, "the analysis process crashed on this photo"
                     )
                     break  # this pool is dead; start another for the rest
+    if rest:
+        with Analyzer(options) as analyzer:
+            for job in rest:
+                yield _process(job, analyzer)
+
+
+def _worker_context():
+    """How workers start: never a fork of a process that may hold model threads.
+
+    A fork server that has already imported silhouette and MediaPipe (but
+    created no model) hands out ready workers in milliseconds; spawning each
+    one would import everything again, a couple of seconds per worker. Where
+    there is no fork server (Windows), workers are spawned.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["silhouette.batch", "mediapipe"])
+    return ctx
 
 
 # --------------------------------------------------------------------------
@@ -248,8 +272,13 @@ _worker_analyzer: Analyzer | None = None
 def _init_worker(options: AnalyzerOptions) -> None:
     """Runs once in each worker process: quiet native logs, load the model."""
     global _worker_analyzer
+    import cv2
+
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # MediaPipe's C++ start-up chatter; errors come back as values
+    # Parallelism comes from the worker processes; OpenCV's own threads in
+    # each of them would only fight over the same cores.
+    cv2.setNumThreads(1)
     _worker_analyzer = Analyzer(options)
 
 
@@ -269,15 +298,13 @@ def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
     except OSError as exc:
         return _error_record(job.rel, job.key, _os_message(exc))
     try:
-        result = analyzer.analyze(path, height_cm=job.height_cm)
+        # One decode at the working size serves the analysis and the thumbnail.
+        decoded = read_image(path, max_side=analyzer.options.max_side)
+        result = analyzer.analyze(decoded, height_cm=job.height_cm)
         out = Path(job.out_dir)
         thumb = Path("thumbs") / f"{job.key[:16]}.jpg"
-        small = read_image(path, max_side=2 * THUMB_HEIGHT).rgb
-        _save(
-            out / thumb,
-            annotate(_fit_height(small, THUMB_HEIGHT), result, labels=False),
-            quality=85,
-        )
+        small = _fit_height(decoded.rgb, THUMB_HEIGHT)
+        _save(out / thumb, annotate(small, result, labels=False), quality=85)
         overlay = None
         if job.overlays:
             # A file name safe on every system, whatever the photo was called.

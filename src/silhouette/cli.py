@@ -19,8 +19,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .io import printable
-
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -145,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def printable(text: str) -> str:
+    """See :func:`silhouette.io.printable` (imported late: it needs numpy)."""
+    from .io import printable as _printable
+
+    return _printable(text)
 
 
 def _single(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import gaussian_filter1d
+from scipy.spatial import ConvexHull, QhullError
 
 #: An outline within this many pixels of a spanning line touches it ...
 _TOUCH_PX = 0.25
@@ -104,20 +105,36 @@ def outer_hull(v: npt.ArrayLike, u: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """
     v = np.asarray(v, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
-    hull: list[int] = []
-    # Monotone chain: keep right turns only (the outline seen from outside).
-    for i in range(v.size):
-        while len(hull) >= 2:
-            a, b = hull[-2], hull[-1]
+    direction = np.sign(v[-1] - v[0])
+    # qhull finds the few hull vertices fast; the monotone chain then keeps
+    # the outer side among them, and the points lying on its edges go back in.
+    candidates = np.arange(v.size)
+    if v.size > 8:
+        try:
+            found = ConvexHull(np.column_stack([v, u])).vertices
+            candidates = np.unique(np.r_[found, 0, v.size - 1])
+        except QhullError:  # all points on one line: every one is on the hull
+            pass
+    chain: list[int] = []
+    for i in candidates:
+        while len(chain) >= 2:
+            a, b = chain[-2], chain[-1]
             cross = (v[b] - v[a]) * (u[i] - u[a]) - (u[b] - u[a]) * (v[i] - v[a])
             # The sign that means "b is inside" depends on the walking
             # direction; the tolerance keeps collinear points (float noise).
-            if cross * np.sign(v[-1] - v[0]) > 1e-9:
-                hull.pop()
+            if cross * direction > 1e-9:
+                chain.pop()
             else:
                 break
-        hull.append(i)
-    return np.asarray(hull, dtype=np.intp)
+        chain.append(int(i))
+    ends = np.asarray(chain)
+    idx = np.arange(v.size)
+    edge = np.clip(np.searchsorted(ends, idx, side="right") - 1, 0, len(ends) - 2)
+    a, b = ends[edge], ends[edge + 1]
+    cross = (v[b] - v[a]) * (u - u[a]) - (u[b] - u[a]) * (v - v[a])
+    on_hull = cross * direction > -1e-9
+    on_hull[ends] = True
+    return idx[on_hull].astype(np.intp)
 
 
 def _gap_to_chord(v: np.ndarray, u: np.ndarray, a: int, b: int) -> np.ndarray:

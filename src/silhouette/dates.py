@@ -63,7 +63,15 @@ def _exif_date(path: Path) -> datetime | None:
     register_heif()
     try:
         with Image.open(path) as im:  # reads the header only, no pixels
-            raw = im.getexif().get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
+            if im.format == "PNG":
+                # Pillow decodes a whole PNG to look for an eXIf chunk after
+                # the pixels; phones and editors put it before them.
+                exif = Image.Exif()
+                if "exif" in im.info:
+                    exif.load(im.info["exif"])
+            else:
+                exif = im.getexif()
+            raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
     except Exception:  # any unreadable header means "no EXIF date"
         return None
     if not isinstance(raw, str):

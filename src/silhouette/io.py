@@ -173,14 +173,16 @@ def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
     # HEIF decoders already apply the stored rotation; applying EXIF again
     # would turn the photo twice.
     heif = (im.format or "").upper() in {"HEIF", "HEIC", "AVIF"}
-    orientation = 1 if heif else im.getexif().get(0x0112, 1)
-    swapped = orientation in (5, 6, 7, 8)
     full_w, full_h = im.size
     if max_side and im.format == "JPEG":
         scale = max_side / max(full_w, full_h)
         if scale < 1.0:
             im.draft("RGB", (int(full_w * scale) + 1, int(full_h * scale) + 1))
     im.load()
+    # Read EXIF after the pixels: for a PNG whose eXIf chunk follows them,
+    # asking earlier makes Pillow decode the whole image an extra time.
+    orientation = 1 if heif else im.getexif().get(0x0112, 1)
+    swapped = orientation in (5, 6, 7, 8)
     if max_side:
         # Shrink by whole factors while still in Pillow, before the array
         # copy: a 100-megapixel PNG then never exists twice in memory.
@@ -190,7 +192,7 @@ def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
                 im = im.reduce(factor)
             except ValueError:  # modes Pillow cannot reduce (palette, 1-bit)
                 pass
-    if not heif:
+    if orientation != 1:  # exif_transpose copies the image even when upright
         im = ImageOps.exif_transpose(im)
     original_size = (full_h, full_w) if swapped else (full_w, full_h)
     return DecodedImage(_pil_to_rgb(im), original_size)

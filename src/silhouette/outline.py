@@ -30,8 +30,12 @@ Side = Literal["left", "right"]
 #: ray above the hip joints starts: inside the waist for every adult build.
 _START_FRACTION = 0.6
 
-#: Sampling step along each ray, pixels.
-_RAY_STEP = 0.5
+#: Sampling step along each ray, pixels: the soft mask's edge ramps over
+#: several pixels, so linear interpolation between samples a pixel apart
+#: places the 0.5 crossing as well as finer steps would.
+_RAY_STEP = 1.0
+#: Default ray length, fraction of torso length.
+_REACH = 0.8
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +107,7 @@ def side_profile(
     v_bottom: float,
     step_px: float = 1.0,
     max_reach_px: float | None = None,
+    ray_step_px: float = _RAY_STEP,
 ) -> SideProfile:
     """Trace one side's outer edge between two heights.
 
@@ -122,7 +127,11 @@ def side_profile(
     step_px : float, optional
         Spacing of the levels, pixels.
     max_reach_px : float, optional
-        Longest ray, pixels; default one torso length.
+        Longest ray, pixels; default 0.8 torso lengths (the widest hips end
+        within 0.5, an arm held out within 0.8).
+    ray_step_px : float, optional
+        Sampling step along the rays, pixels. A hard (binary) mask needs a
+        finer step than the default for sub-pixel precision.
 
     Returns
     -------
@@ -135,21 +144,25 @@ def side_profile(
     h, w = mask.shape
     v = np.arange(v_top, v_bottom - 1e-9, -step_px, dtype=np.float64)
     start = _ray_starts(frame, landmarks, side, v)
-    reach = frame.torso_px if max_reach_px is None else max_reach_px
+    reach = _REACH * frame.torso_px if max_reach_px is None else max_reach_px
     sign = 1.0 if side == "left" else -1.0
-    t = np.arange(0.0, reach + _RAY_STEP, _RAY_STEP)
-    lat = start[:, None] + sign * t[None, :]  # (K, N)
-    pts = frame.to_image(lat, v[:, None])  # (K, N, 2)
-    inside_img = (
-        (pts[..., 0] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] >= 0) & (pts[..., 1] <= h - 1)
-    )
+    t = np.arange(0.0, reach + ray_step_px, ray_step_px, dtype=np.float32)
+    # Sample positions straight in float32 (what remap takes): lateral
+    # distance along each row, each row at its height.
+    lat = start[:, None].astype(np.float32) + np.float32(sign) * t[None, :]  # (K, N)
+    ox, oy = frame.origin.astype(np.float32)
+    (lx, ly), (ux, uy) = frame.lateral.astype(np.float32), frame.up.astype(np.float32)
+    vv = v.astype(np.float32)[:, None]
+    map_x = ox + lat * lx + vv * ux
+    map_y = oy + lat * ly + vv * uy
+    inside_img = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
     samples = cv2.remap(
         mask.astype(np.float32, copy=False),
-        pts[..., 0].astype(np.float32),
-        pts[..., 1].astype(np.float32),
+        map_x,
+        map_y,
         interpolation=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
-    ).astype(np.float64)
+    )
 
     u = np.full(v.shape, np.nan)
     sharp = np.zeros(v.shape)
@@ -161,15 +174,16 @@ def side_profile(
     j = np.argmax(below, axis=1)  # first sample outside the body
     rows = np.nonzero(has_exit)[0]
     jr = j[rows]
-    a, b = samples[rows, jr - 1], samples[rows, jr]
+    a = samples[rows, jr - 1].astype(np.float64)
+    b = samples[rows, jr].astype(np.float64)
     frac = (a - 0.5) / np.maximum(a - b, 1e-9)
-    dist = (jr - 1 + frac) * _RAY_STEP
+    dist = (jr - 1 + frac) * ray_step_px
     # A ray that left the image before the body did sees the image border,
     # not the edge of the person.
     out_before = ~inside_img[rows, jr]
     ok = ~out_before
     u[rows[ok]] = np.abs(start[rows[ok]]) + dist[ok]
-    sharp[rows[ok]] = (a - b)[ok] / _RAY_STEP
+    sharp[rows[ok]] = (a - b)[ok] / ray_step_px
     clipped[rows[out_before]] = True
     no_exit = started & ~below.any(axis=1)
     clipped |= no_exit & ~inside_img[:, -1]
@@ -178,7 +192,7 @@ def side_profile(
     reenter = np.where(has_exit & after.any(axis=1), np.argmax(after, axis=1), -1)
     clearance = np.full(v.shape, np.inf)
     back = reenter > 0
-    clearance[back] = np.maximum((reenter[back] - j[back]) * _RAY_STEP, 0.0)
+    clearance[back] = np.maximum((reenter[back] - j[back]) * ray_step_px, 0.0)
     xy = frame.to_image(sign * u, v)
     return SideProfile(side, v, u, xy, sharp, clipped, clearance)
 

@@ -52,18 +52,21 @@ def largest_person(
     rgb : (H, W, 3) ndarray of uint8
     first : PoseEstimate
         What the pose model found on the whole image.
-    people : (H, W) ndarray of float32
-        Soft mask of every person in the image.
+    people : (h, w) ndarray of float32
+        Soft mask of every person in the image, at any size with the image's
+        shape (a small one is enough: it only has to show other people).
     pose : callable
         The pose model, called again on images with people blanked out.
     """
     h, w = rgb.shape[:2]
+    ph, pw = people.shape
+    own = cv2.resize((first.mask >= 0.5).astype(np.uint8), (pw, ph), interpolation=cv2.INTER_AREA)
+    others = (people >= 0.5) & ~_grown(own > 0, max(1, round(0.01 * max(ph, pw))))
+    if others.sum() < _OTHERS_SHARE * max(1, int(own.sum())):
+        return first, 1
     margin = max(2, round(0.01 * max(h, w)))
     found = [first]
     taken = _grown(first.mask >= 0.5, margin)
-    others = (people >= 0.5) & ~taken
-    if others.sum() < _OTHERS_SHARE * max(1, int((first.mask >= 0.5).sum())):
-        return first, 1
     # Blank with the image's own blurred colours: a flat grey patch could
     # itself look like a body to the detector.
     blur = cv2.blur(rgb, (max(3, w // 8) | 1, max(3, h // 8) | 1))

@@ -1,0 +1,23 @@
+"""The public API: complete, and cheap to import."""
+
+import subprocess
+import sys
+
+import silhouette
+
+
+def test_every_public_name_resolves():
+    for name in silhouette.__all__:
+        assert getattr(silhouette, name) is not None, name
+    assert set(dir(silhouette)) >= set(silhouette.__all__)
+
+
+def test_cli_help_does_not_import_heavy_libraries():
+    # `silhouette --help` and `--version` must not pay for numpy, OpenCV or
+    # MediaPipe: they are imported by the command that needs them.
+    code = (
+        "import sys, silhouette.cli; "
+        "print(sorted(m for m in ('cv2', 'numpy', 'mediapipe') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
