@@ -7,7 +7,7 @@ from silhouette.curvature import bulge_level, fill_gaps, measure_dip, outer_hull
 
 # The package's bands (silhouette.anatomy.BANDS) for a 300 px torso.
 V = np.arange(150.0, -150.5, -1.0)  # heights, pixels, top first
-BANDS = dict(crest=(-15.0, 96.0), trochanter=(-150.0, 30.0), love_handle=(90.0, 150.0))
+BANDS = dict(crest=(-15.0, 75.0), trochanter=(-150.0, 30.0), love_handle=(75.0, 150.0))
 
 
 def notch(v, depth, centre=15.0, half_width=40.0):

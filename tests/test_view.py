@@ -59,4 +59,3 @@ def test_no_3d_landmarks_means_unknown_yaw():
     mask, lm = make_body(Body())
     flat = Landmarks(lm.xy, lm.visibility)
     assert body_yaw_deg(flat, body_frame(flat, mask.shape)) is None
-

@@ -11,8 +11,8 @@ standing anthropometry; the bands are wide enough to hold most adults):
 level                            v / T        about, in an adult
 ==============================  ===========  ============================
 window top (natural waist)       +0.50        25 cm above the hip joints
-love-handle zone                 +0.30..0.50  flank above the hip bone
-iliac crest / gluteus medius     -0.05..0.32  widest upper hip, up to 16 cm up
+love-handle zone                 +0.25..0.50  flank above the hip bone
+iliac crest / gluteus medius     -0.05..0.25  upper-hip shelf, up to 12 cm up
 greater trochanter / upper thigh -0.50..+0.10 trochanter to the widest thigh
 window bottom                    -0.50        25 cm below the hip joints
 ==============================  ===========  ============================
@@ -49,8 +49,8 @@ class Bands:
     """Heights above the hip-joint centres, as fractions of torso length."""
 
     window_top: float = 0.50
-    love_handle: tuple[float, float] = (0.30, 0.50)
-    crest: tuple[float, float] = (-0.05, 0.32)
+    love_handle: tuple[float, float] = (0.25, 0.50)
+    crest: tuple[float, float] = (-0.05, 0.25)
     trochanter: tuple[float, float] = (-0.50, 0.10)
     window_bottom: float = -0.50
     waist: tuple[float, float] = (0.25, 0.50)

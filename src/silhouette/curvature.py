@@ -1,12 +1,13 @@
 """Hip-dip geometry of one side's profile: pure NumPy, no images, no models.
 
 A profile is the outward distance ``u`` of the body edge from the body axis at
-heights ``v`` (pixels, top to bottom). The outline's outward bulges are the
-vertices of its *outer convex hull* (the smallest concave-down curve that
-lies on or outside it). The hip dip is the inward gap between the outline and
-the hull edge that spans from a bulge at iliac-crest level (the upper bulge)
-to a bulge at trochanter level (the lower bulge); its depth is the largest
-perpendicular distance from that edge to the outline.
+heights ``v`` (pixels, top to bottom). The hip dip is the inward gap between
+the outline and the line that spans from an outward bulge at iliac-crest
+level (the upper bulge) to one at trochanter level (the lower bulge); its
+depth is the largest perpendicular distance from that line to the outline. A
+bulge is a point where the outline bulges outwards at the scale of the body (a
+few centimetres); the line from it is the tangent that leaves the rest of the
+outline inside (see :func:`measure_dip`).
 
 Love handles are measured apart: they are outward bulges *above* the crest,
 the opposite of a dip, and never change the dip depth.
@@ -14,18 +15,12 @@ the opposite of a dip, and never change the dip depth.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial import ConvexHull, QhullError
-
-#: An outline within this many pixels of a spanning line touches it ...
-_TOUCH_PX = 0.25
-#: ... or within this fraction of the dip's depth.
-_TOUCH_FRACTION = 0.05
 
 __all__ = ["DipGeometry", "bulge_level", "fill_gaps", "measure_dip", "outer_hull"]
 
@@ -178,6 +173,8 @@ def measure_dip(
     trochanter: tuple[float, float],
     love_handle: tuple[float, float],
     smooth_px: float = 2.0,
+    bulge_scale_px: float = 10.0,
+    min_bulge_px: float = 0.1,
 ) -> DipGeometry:
     """Find the hip dip on one side's profile.
 
@@ -196,21 +193,41 @@ def measure_dip(
     smooth_px : float, optional
         Gaussian sigma along the profile, pixels. Higher is steadier on ragged
         masks but flattens narrow dips.
+    bulge_scale_px : float, optional
+        Scale at which a point must bulge outwards to be the upper bulge,
+        pixels. About 2.5 cm on the body.
+    min_bulge_px : float, optional
+        How far outside the line joining the outline one scale above and one
+        below a point must lie to be a bulge, pixels. Above the mask's noise:
+        a straight or flaring flank does not bulge.
 
     Returns
     -------
     DipGeometry
 
+    Notes
+    -----
+    The upper bulge is a point of the crest band where the outline bulges:
+    it lies at least ``min_bulge_px`` outside the line joining the outline
+    one ``bulge_scale_px`` above and one below it (the iliac-crest shelf, or
+    the rim of a notch). From it, the line that leaves every lower point of
+    the outline on its inner side touches the outline again at the lower
+    bulge (a tangent); the dip is the largest perpendicular gap under that
+    line, and the upper bulge is the one that makes it deepest. A straight
+    flank, or one that flares out from the waist (concave all the way), has
+    no upper bulge and so no dip; a notch in either has convex rims and is
+    found.
+
     Examples
     --------
-    A profile with a 4 px notch between two bulges:
+    A straight flank with a notch 4 px deep: its rims are the bulges.
 
     >>> v = np.arange(100.0, -101.0, -1.0)
-    >>> u = 50 - 4 * np.exp(-0.5 * (v / 20) ** 2)
-    >>> g = measure_dip(v, u, crest=(10, 60), trochanter=(-100, -10),
+    >>> notch = np.where(abs(v) < 40, 0.5 * (1 + np.cos(np.pi * v / 40)), 0.0)
+    >>> g = measure_dip(v, 50 - 4 * notch, crest=(10, 60), trochanter=(-100, -10),
     ...                 love_handle=(60, 100), smooth_px=0)
-    >>> round(g.depth_px, 1), float(v[g.deepest])
-    (4.0, 0.0)
+    >>> round(g.depth_px, 1), float(v[g.deepest]), float(v[g.upper])
+    (4.0, 0.0, 40.0)
     """
     v = np.asarray(v, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
@@ -231,40 +248,9 @@ def measure_dip(
     if not in_crest.any() or not in_troch.any():
         raise ValueError("the profile does not cover the crest and trochanter bands")
 
-    # The hull spans the whole window, from the waist down. An edge whose
-    # upper end is a bulge above the crest (a love handle) may hide the crest
-    # shelf: the hull is taken again from the top of the crest band, so the
-    # love handle cannot be one end of the dip's line. An edge that starts at
-    # the window's top end (the waist) has a crest bulge only where the
-    # outline still touches it in the crest band (a straight flank); a flank
-    # that flares out from the waist falls away from it and has no dip.
     crest_top = int(np.argmax(in_crest))
-    hull = outer_hull(v, u)
-    candidates = []
-    for a, b in itertools.pairwise(hull):
-        if in_crest[a] or (a == 0 and v[a] > crest[1]):
-            candidates.append((int(a), int(b), a != 0))
-        elif v[a] > crest[1] and b > crest_top:
-            low = outer_hull(v[crest_top:], u[crest_top:]) + crest_top
-            candidates += [(int(c), int(d), True) for c, d in itertools.pairwise(low)]
     bottom = v.size - 1
-    best: tuple[float, int, int, int] | None = None
-    for a, b, a_is_bulge in dict.fromkeys(candidates):
-        if b - a < 2 or not in_troch[b] or (a_is_bulge and not in_crest[a]):
-            continue
-        gap = _gap_to_chord(v, u, a, b)
-        k = int(np.argmax(gap)) + a
-        upper = a
-        if not a_is_bulge:
-            touch = gap <= max(_TOUCH_PX, _TOUCH_FRACTION * gap.max())
-            idx = np.arange(a, b + 1)
-            rims = idx[touch & in_crest[idx] & (idx < k)]
-            if rims.size == 0:
-                continue
-            upper = int(rims[-1])
-        if best is None or gap[k - a] > best[0]:
-            best = (float(gap[k - a]), upper, int(b), k)
-
+    best = _best_chord(v, u, in_crest, in_troch, max(1.0, bulge_scale_px), min_bulge_px)
     troch_idx = np.nonzero(in_troch)[0]
     if best is not None:
         depth, upper, lower, deepest = best
@@ -275,6 +261,45 @@ def measure_dip(
 
     love = _love_handle(v, u, band(love_handle), upper if upper is not None else crest_top)
     return DipGeometry(depth, upper, lower, deepest, love, bool(lower_closed))
+
+
+def _best_chord(
+    v: np.ndarray,
+    u: np.ndarray,
+    in_crest: np.ndarray,
+    in_troch: np.ndarray,
+    scale_px: float,
+    min_bulge_px: float,
+) -> tuple[float, int, int, int] | None:
+    """(depth, upper, lower, deepest) of the deepest dip, or None."""
+    step = abs(v[0] - v[1])
+    s = max(1, round(scale_px / step))
+    up, down = np.r_[np.full(s, u[0]), u[:-s]], np.r_[u[s:], np.full(s, u[-1])]
+    convexity = u - 0.5 * (up + down)
+    a = np.nonzero(in_crest & (convexity >= min_bulge_px))[0]
+    if a.size == 0:
+        return None
+    idx = np.arange(v.size)
+    below = idx[None, :] > a[:, None]  # (A, K)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (u[None, :] - u[a, None]) / (v[a, None] - v[None, :])
+    slope = np.where(below, slope, -np.inf)
+    b = np.argmax(slope, axis=1)  # the tangent point: first steepest way out
+    m = slope[np.arange(a.size), b]
+    ok = in_troch[b] & (b - a >= 2) & np.isfinite(m)
+    if not ok.any():
+        return None
+    a, b, m = a[ok], b[ok], m[ok]
+    between = (idx[None, :] > a[:, None]) & (idx[None, :] < b[:, None])
+    line = u[a, None] + m[:, None] * (v[a, None] - v[None, :])
+    gap = np.where(between, (line - u[None, :]) / np.hypot(1.0, m)[:, None], -np.inf)
+    deepest = np.argmax(gap, axis=1)
+    depth = gap[np.arange(a.size), deepest]
+    # Of equally deep lines, the one whose upper bulge lies nearest the dip:
+    # on a straight flank every point above a notch spans it equally.
+    near = np.nonzero(depth >= depth.max() - 1e-6)[0]
+    k = near[np.argmax(a[near])]
+    return max(0.0, float(depth[k])), int(a[k]), int(b[k]), int(deepest[k])
 
 
 def _love_handle(v: np.ndarray, u: np.ndarray, zone: np.ndarray, crest: int) -> float:

@@ -32,6 +32,11 @@ DIP_THRESHOLD_RATIO = 0.012
 MIN_DIP_PX = 1.0
 #: Share of a band's levels that must have an edge for a side to be measured.
 _MIN_COVERAGE = 0.8
+#: Scale at which the upper bulge must bulge, fraction of torso length
+#: (about 2.5 cm): finer than a dip, coarser than mask noise ...
+_BULGE_SCALE = 0.05
+#: ... and by how much (about 0.5 mm; a pixel's fifth at typical sizes).
+_MIN_BULGE = 0.001
 #: Shortest vertical thigh (hip to knee, fraction of torso) of a standing leg.
 _MIN_THIGH = 0.55
 #: Margin around the decisive part of the outline kept clear of arms,
@@ -297,6 +302,30 @@ def _band_lines(frame: BodyFrame, hip_width: float, scale: float) -> dict[str, n
     return lines
 
 
+def dip_of_profile(v: np.ndarray, u: np.ndarray, torso_px: float) -> DipGeometry:
+    """The dip of one side's profile, with the bands and scales of the analysis.
+
+    Parameters
+    ----------
+    v, u : (K,) ndarray of float
+        Heights above the hip joints (decreasing) and outward edge distances,
+        pixels, without gaps, over the analysis window.
+    torso_px : float
+        Torso length, pixels: the unit of every band and scale.
+    """
+    T = torso_px
+    return measure_dip(
+        v,
+        u,
+        crest=(BANDS.crest[0] * T, BANDS.crest[1] * T),
+        trochanter=(BANDS.trochanter[0] * T, BANDS.trochanter[1] * T),
+        love_handle=(BANDS.love_handle[0] * T, BANDS.love_handle[1] * T),
+        smooth_px=max(1.0, 0.01 * T),
+        bulge_scale_px=_BULGE_SCALE * T,
+        min_bulge_px=_MIN_BULGE * T,
+    )
+
+
 def _standing(frame: BodyFrame, lm: Landmarks, shape: tuple[int, int]) -> bool:
     """False when a seen knee is far too high for a standing leg.
 
@@ -410,14 +439,7 @@ def _measure_side(mask, frame, lm, side, v_top, v_bottom, shape) -> _Side:
             )
     # The arm's levels are left out and bridged; the arm is never measured.
     u = fill_gaps(np.where(usable, profile.u, np.nan))
-    geometry = measure_dip(
-        v,
-        u,
-        crest=bands[0],
-        trochanter=bands[1],
-        love_handle=(BANDS.love_handle[0] * T, BANDS.love_handle[1] * T),
-        smooth_px=max(1.0, 0.01 * T),
-    )
+    geometry = dip_of_profile(v, u, T)
     # A bridged arm between the two bulges (or, without a dip, between the
     # middle of the crest band and the lower bulge) could hide or fake a dip.
     top = v[geometry.upper] if geometry.upper is not None else sum(bands[0]) / 2
