@@ -308,3 +308,24 @@ def test_theil_sen_matches_scipy():
         y = rng.normal(size=n) + 0.1 * x
         slope, intercept, _, _ = theilslopes(y, x)
         assert theil_sen(x, y) == pytest.approx((slope, intercept))
+
+
+def test_report_leaves_the_callers_matplotlib_alone():
+    # A library must not switch the host's backend: a notebook that builds a
+    # report would stop showing its own plots.
+    code = """
+import matplotlib
+matplotlib.use("svg")
+import matplotlib.pyplot as plt
+from silhouette.report import render_report
+side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
+res = {"sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
+records = [{"file": f"{m}.jpg", "status": "measured", "date": f"2024-0{m}-01T08:00:00",
+            "result": res} for m in (1, 2, 3)]
+fig = plt.figure()
+html = render_report(records, folder="f")
+assert "<svg" in html
+print(matplotlib.get_backend(), plt.get_fignums() == [fig.number])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["svg", "True"]

@@ -126,16 +126,17 @@ def _card(r: dict[str, Any]) -> dict[str, Any]:
 
 def _plot(points: Sequence[TrendPoint], trend: Trend) -> str:
     """Depth (% of hip width, and cm when known) against date, as inline SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # A Figure without pyplot draws off-screen and leaves the host program's
+    # matplotlib backend and open figures alone (a notebook keeps its plots).
+    import matplotlib as mpl
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     has_cm = any(p.left_cm is not None or p.right_cm is not None for p in points)
     rows = 2 if has_cm else 1
-    with plt.rc_context({"svg.fonttype": "none", "font.size": 10}):
-        fig, axes = plt.subplots(rows, 1, figsize=(9, 3.2 * rows), sharex=True, squeeze=False)
+    with mpl.rc_context({"svg.fonttype": "none", "font.size": 10}):
+        fig = Figure(figsize=(9, 3.2 * rows))
+        axes = fig.subplots(rows, 1, sharex=True, squeeze=False)
         for ax, unit in zip(axes[:, 0], ("ratio", "cm")[:rows], strict=True):
             for side in ("left", "right"):
                 _plot_side(ax, points, trend, side, unit)
@@ -148,7 +149,6 @@ def _plot(points: Sequence[TrendPoint], trend: Trend) -> str:
         fig.tight_layout()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
-        plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     # matplotlib's RDF credits block is not needed in the page.
