@@ -1,0 +1,547 @@
+"""Accuracy of silhouette against things known: injected dips, invariances,
+labels, exact render masks and synthetic silhouettes.
+
+Run from the project root (needs ../shared beside it):
+
+    .venv/bin/python benchmarks/accuracy.py            # everything, a few minutes
+    .venv/bin/python benchmarks/accuracy.py --quick    # a subset, for a smoke test
+    .venv/bin/python benchmarks/accuracy.py --sections 14   # only sections 1 and 4
+
+Prints Markdown tables (docs/accuracy.md keeps the last full run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PHOTOS, SYNTH = SHARED / "photos", SHARED / "synth"
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))  # the synthetic-body builder
+sys.path.insert(0, str(Path(__file__).parent))
+
+from inject import NOTCH, inject_dip, raised_cosine  # noqa: E402
+
+from silhouette import Analyzer, Landmarks, PoseEstimate, load_image  # noqa: E402
+from silhouette.anatomy import BANDS, body_frame  # noqa: E402
+from silhouette.curvature import fill_gaps  # noqa: E402
+from silhouette.measure import DIP_THRESHOLD_RATIO, dip_of_profile  # noqa: E402
+from silhouette.outline import side_profile  # noqa: E402
+
+SIDES = ("left", "right")
+DEPTHS = (0.0, 0.01, 0.02, 0.04, 0.06, 0.08)  # fractions of hip width
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def pct(values, q) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def front_back_photos(quick: bool) -> list[Path]:
+    rows = read_tsv(PHOTOS / "SOURCES.tsv")
+    keep = [
+        PHOTOS / r["file"]
+        for r in rows
+        if r["view"] in ("front", "back") and r["person_found_by_mediapipe"] == "yes"
+    ]
+    return keep[:8] if quick else keep
+
+
+def front_back_renders(quick: bool) -> list[dict[str, str]]:
+    rows = [r for r in read_tsv(SYNTH / "labels.tsv") if r["view"] in ("front", "back")]
+    return rows[:10] if quick else rows
+
+
+# --------------------------------------------------------------------------
+# 1. Dip injection
+# --------------------------------------------------------------------------
+
+
+def side_profile_of(analysis, side: str):
+    """(frame, v, u) of one side's traced outline, gaps filled."""
+    lm = Landmarks(analysis.landmarks[:, :2], analysis.landmarks[:, 2])
+    frame = body_frame(lm, (analysis.height, analysis.width))
+    edge = analysis.sides[side].outline
+    rows = np.isfinite(edge).all(axis=1)
+    first, last = np.flatnonzero(rows)[[0, -1]]
+    edge, rows = edge[first : last + 1], rows[first : last + 1]
+    lat, v = frame.to_frame(np.where(rows[:, None], edge, 0.0)).T
+    u = np.where(rows, np.abs(lat), np.nan)
+    # Heights of inner rows without an edge come from their neighbours.
+    k = np.arange(v.size)
+    v = np.interp(k, k[rows], v[rows])
+    return frame, v, fill_gaps(u)
+
+
+def expected_depth(analysis, side: str, depth_px: float) -> float:
+    """What the dip definition gives on the ideal warped outline: the side's
+    measured outline with the injected notch taken off it, analysed exactly
+    as the pipeline analyses a traced outline. On a straight side this is d;
+    on a convex one less (the bulge between the notch's rims stands outside
+    the line joining them); on a flaring one more, or nothing (the flare
+    between the rims, or no bulge for a shallow notch to hang from)."""
+    frame, v, u = side_profile_of(analysis, side)
+    lo, hi = np.array(NOTCH) * frame.torso_px
+    notch = raised_cosine((v - (lo + hi) / 2) / ((hi - lo) / 2))
+    return dip_of_profile(v, u - depth_px * notch, frame.torso_px).depth_px
+
+
+def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
+    """Per injected depth: the measured depth against the depth the definition
+    gives on the ideal warped outline (the pipeline's error), and against d
+    on straight sides; detection and false dips."""
+    results = defaultdict(list)
+    skipped = Counter()
+    for _name, rgb in images:
+        base = analyzer.analyze(rgb)
+        for side in SIDES:
+            s = base.sides[side]
+            if not s.measured:
+                why = [w.code for w in base.warnings if w.message in (s.reason or "")]
+                skipped[why[0] if why else "?"] += 1
+                continue
+            frame, v, u = side_profile_of(base, side)
+            lo, hi = np.array(NOTCH) * frame.torso_px
+            span = (v >= lo) & (v <= hi)
+            fit = np.polyval(np.polyfit(v[span], u[span], 1), v[span])
+            straight = np.ptp(fit - u[span]) <= 1.0  # within a pixel of a line
+            for frac in DEPTHS:
+                d = frac * base.hip_width_px
+                if frac == 0:
+                    # No dip added, but a fresh photo: re-encoded and shifted by
+                    # a pixel, so that noise gets its chance to make one.
+                    img = jpeg(np.roll(rgb, 1, axis=1), 92)
+                    expected = s.dip_depth_px
+                else:
+                    img = inject_dip(rgb, base, side, d)
+                    expected = expected_depth(base, side, d)
+                r = analyzer.analyze(img).sides[side]
+                if not r.measured:
+                    skipped["not measured after the warp"] += 1
+                    continue
+                due = expected >= DIP_THRESHOLD_RATIO * base.hip_width_px
+                results[frac].append(
+                    (r.dip_depth_px, expected, d, straight, r.dip_present, bool(s.dip_present), due)
+                )
+    rows = []
+    for frac in DEPTHS:
+        data = results[frac]
+        if not data:
+            continue
+        meas, exp, d, straight, present, before, due = (
+            np.array(x, dtype=float) for x in zip(*data, strict=True)
+        )
+        due = due.astype(bool)
+        err = np.abs(meas - exp)
+        st = straight.astype(bool)
+        if frac == 0:
+            clean = before == 0  # sides that had no dip: does noise make one?
+            rows.append(
+                [
+                    "0%",
+                    len(err),
+                    f"{np.median(err):.2f}",
+                    f"{pct(err, 90):.2f}",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    f"{100 * present[clean].mean():.0f}% of {int(clean.sum())} dip-free sides",
+                ]
+            )
+            continue
+        rel = err / d * 100
+        vs_d = np.abs(meas[st] - d[st]) / d[st] * 100
+        kept = exp / d * 100
+        rows.append(
+            [
+                f"{100 * frac:.0f}%",
+                len(err),
+                f"{np.median(err):.2f}",
+                f"{pct(err, 90):.2f}",
+                f"{np.median(rel):.0f}% (p90 {pct(rel, 90):.0f}%)",
+                f"{np.median(vs_d):.0f}% (n={int(st.sum())})" if st.any() else "-",
+                f"{np.median(kept):.0f}%",
+                f"{100 * present.mean():.0f}%",
+                f"{100 * present[due].mean():.0f}% of {int(due.sum())}" if due.any() else "-",
+                "-",
+            ]
+        )
+    header = [
+        "d (of hip width)",
+        "sides",
+        "median abs err vs definition, px",
+        "p90, px",
+        "median err, % of d",
+        "straight sides: median abs(depth - d), % of d",
+        "definition on the ideal warped outline, median % of d",
+        "dip present, all sides",
+        "dip present, where the definition gives >= threshold",
+        "false dips at d = 0",
+    ]
+    return table(header, rows), skipped
+
+
+# --------------------------------------------------------------------------
+# 2. Invariance
+# --------------------------------------------------------------------------
+
+
+def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+def rotate(rgb: np.ndarray, deg: float) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), deg, 1.0)
+    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def crop(rgb: np.ndarray, frac: float) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    dy, dx = round(frac * h), round(frac * w)
+    return np.ascontiguousarray(rgb[dy:, dx:])  # cut the top-left: the person shifts
+
+
+TRANSFORMS = {
+    "mirror": (lambda x: np.ascontiguousarray(x[:, ::-1]), True),
+    "scale 0.5x": (
+        lambda x: cv2.resize(x, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+        False,
+    ),
+    "scale 2x": (lambda x: cv2.resize(x, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), False),
+    "JPEG q70": (lambda x: jpeg(x, 70), False),
+    "crop/translate 4%": (lambda x: crop(x, 0.04), False),
+    "rotate +3 deg": (lambda x: rotate(x, 3), False),
+    "rotate -3 deg": (lambda x: rotate(x, -3), False),
+}
+
+
+def bench_invariance(analyzer, images):
+    rows = []
+    base = {name: analyzer.analyze(rgb) for name, rgb in images}
+    for tname, (fn, swaps) in TRANSFORMS.items():
+        d_ratio, d_rel, d_tilt, lost = [], [], [], 0
+        for name, rgb in images:
+            a = base[name]
+            b = analyzer.analyze(fn(rgb))
+            for side in SIDES:
+                other = ({"left": "right", "right": "left"}[side]) if swaps else side
+                sa, sb = a.sides[side], b.sides[other]
+                if sa.measured and sb.measured:
+                    diff = abs(sa.dip_depth_ratio - sb.dip_depth_ratio)
+                    d_ratio.append(100 * diff)
+                    if sa.dip_depth_ratio >= 0.01:
+                        d_rel.append(100 * diff / sa.dip_depth_ratio)
+                elif sa.measured != sb.measured:
+                    lost += 1
+            ta, tb = a.stance.pelvic_tilt_deg, b.stance.pelvic_tilt_deg
+            if ta is not None and tb is not None:
+                d_tilt.append(abs(ta - (-tb if swaps else tb)))
+        rows.append(
+            [
+                tname,
+                len(d_ratio),
+                f"{np.median(d_ratio):.2f}",
+                f"{pct(d_ratio, 90):.2f}",
+                f"{np.median(d_rel):.0f}% (n={len(d_rel)})" if d_rel else "-",
+                f"{np.median(d_tilt):.1f}" if d_tilt else "-",
+                f"{pct(d_tilt, 90):.1f}" if d_tilt else "-",
+                lost,
+            ]
+        )
+    header = [
+        "transform",
+        "sides",
+        "median change, points of hip width",
+        "p90",
+        "median relative change (sides with a dip >= 1%)",
+        "median tilt change, deg",
+        "p90",
+        "sides measured only once",
+    ]
+    return table(header, rows)
+
+
+# --------------------------------------------------------------------------
+# 3. Labels of the photos
+# --------------------------------------------------------------------------
+
+
+def bench_labels(analyzer):
+    rows = read_tsv(PHOTOS / "SOURCES.tsv")
+    views, stances = Counter(), Counter()
+    for r in rows:
+        res = analyzer.analyze(PHOTOS / r["file"])
+        got = res.view if res.person_found else "none"
+        views[(r["view"], got)] += 1
+        if r["stance"] in ("straight", "hip_popped"):
+            flag = {True: "hip_popped", False: "straight", None: "undetermined"}[
+                res.stance.hip_popped
+            ]
+            stances[(r["stance"], flag)] += 1
+    vlabels = ["front", "back", "side", "three-quarter", "none"]
+    vcols = ["front", "back", "side", "unknown", "none"]
+    view_rows = [[lab, *[views[(lab, c)] for c in vcols]] for lab in vlabels]
+    clear = [k for k in views if k[0] in ("front", "back", "side")]
+    acc = sum(views[k] for k in clear if k[0] == k[1]) / max(1, sum(views[k] for k in clear))
+    scols = ["straight", "hip_popped", "undetermined"]
+    stance_rows = [[lab] + [stances[(lab, c)] for c in scols] for lab in ("straight", "hip_popped")]
+    return (
+        table(["label \\ measured", *vcols], view_rows),
+        acc,
+        table(["label \\ measured", *scols], stance_rows),
+    )
+
+
+# --------------------------------------------------------------------------
+# 4. Renders with exact truth
+# --------------------------------------------------------------------------
+
+
+def bench_renders(analyzer, rows_all, quick: bool):
+    rows = [r for r in rows_all if r["view"] in ("front", "back")]
+    view_ok = sum(analyzer.analyze(SYNTH / r["file"]).view == r["view"] for r in rows_all)
+    outline_d, point_d = [], defaultdict(list)
+    depth_err, call_agrees, hand_joins = [], [], 0
+    pop_ok, weight_ok, weight_n, tilt_err, undetermined = 0, 0, 0, [], 0
+    arms = Counter()
+    for r in rows:
+        rgb = load_image(SYNTH / r["file"])
+        res = analyzer.analyze(rgb)
+        exact = cv2.imread(str(SYNTH / r["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
+        lm = Landmarks(res.landmarks[:, :2], res.landmarks[:, 2])
+        frame = body_frame(lm, rgb.shape[:2])
+        T = frame.torso_px
+        kw = dict(v_top=BANDS.window_top * T, v_bottom=BANDS.window_bottom * T)
+        for side in SIDES:
+            s = res.sides[side]
+            # The exact mask traced along the same rays, finely (it is binary).
+            prof = side_profile(exact.astype(np.float32), frame, lm, side, ray_step_px=0.25, **kw)
+            ok = prof.valid
+            if ok.sum() < 10:
+                continue
+            pts = s.outline[np.isfinite(s.outline).all(axis=1)]
+            if len(pts):
+                lat, v = frame.to_frame(pts).T
+                truth_u = np.interp(-v, -prof.v[ok], prof.u[ok])
+                gap = np.abs(np.abs(lat) - truth_u)
+                outline_d.append(float(np.median(gap)))
+            for name in ("crest", "trochanter", "deepest"):
+                p = getattr(s, name)
+                if p is not None:
+                    lat, v = frame.to_frame(np.array(p))
+                    point_d[name].append(
+                        float(abs(abs(lat) - np.interp(-v, -prof.v[ok], prof.u[ok])))
+                    )
+            if s.measured and prof.valid.mean() > 0.9:
+                if len(pts) and gap.max() > 0.05 * T:
+                    hand_joins += 1  # a hand joins one mask and not the other
+                    continue
+                # The same definition on the exact mask, in the same frame.
+                g = dip_of_profile(prof.v, fill_gaps(prof.u), T)
+                depth_err.append(abs(s.dip_depth_px - g.depth_px))
+                threshold = DIP_THRESHOLD_RATIO * res.hip_width_px
+                if abs(g.depth_px - threshold) > 0.5:
+                    call_agrees.append(s.dip_present == (g.depth_px >= threshold))
+        truth = r["stance"] == "hip_popped"
+        pop_ok += res.stance.hip_popped is truth
+        undetermined += res.stance.hip_popped is None
+        if truth and res.stance.hip_popped:
+            weight_n += 1
+            weight_ok += res.stance.weight_side == r["raised_hip"]
+        if truth and res.stance.pelvic_tilt_deg is not None:
+            tilt_err.append(abs(res.stance.pelvic_tilt_deg - float(r["pelvic_tilt_deg"])))
+        touching = r["arms"] == "touching"
+        flagged = any(c.startswith("arm_touching") for c in res.warning_codes())
+        arms[(touching, flagged)] += 1
+    caught = arms[(True, True)] / max(1, arms[(True, True)] + arms[(True, False)])
+    false_arm = arms[(False, True)] / max(1, arms[(False, True)] + arms[(False, False)])
+    out = [
+        ["view accuracy (all renders)", f"{view_ok}/{len(rows_all)}", ">= 95%"],
+        [
+            "outline to exact edge, median over sides of the median abs(d)",
+            f"{np.median(outline_d):.2f} px (p90 {pct(outline_d, 90):.2f})",
+            "<= 0.8 px",
+        ],
+    ]
+    for name in ("crest", "trochanter", "deepest"):
+        out.append(
+            [
+                f"{name} point to exact edge, median",
+                f"{np.median(point_d[name]):.2f} px "
+                f"(p90 {pct(point_d[name], 90):.2f}, n={len(point_d[name])})",
+                "",
+            ]
+        )
+    out += [
+        [
+            "depth vs the same measurement on the exact mask, median abs(error)",
+            f"{np.median(depth_err):.2f} px (p90 {pct(depth_err, 90):.2f}, n={len(depth_err)})",
+            "<= 0.5 px",
+        ],
+        [
+            "dip present/absent as on the exact mask (depth clear of the threshold by > 0.5 px)",
+            f"{sum(call_agrees)}/{len(call_agrees)}",
+            "",
+        ],
+        [
+            "sides left out of the two rows above: a hand joins one mask only",
+            f"{hand_joins}",
+            "",
+        ],
+        [
+            "hip-popped agreement (front/back; undetermined counts as wrong)",
+            f"{pop_ok}/{len(rows)} ({undetermined} undetermined)",
+            ">= 90%",
+        ],
+        ["weight side right, of flagged hip-popped", f"{weight_ok}/{weight_n}", ">= 90%"],
+        [
+            "pelvic tilt error, hip-popped renders, median",
+            f"{np.median(tilt_err):.1f} deg (p90 {pct(tilt_err, 90):.1f}, n={len(tilt_err)})",
+            "<= 2 deg",
+        ],
+        [
+            "arms touching the hips caught",
+            f"{100 * caught:.0f}% "
+            f"({arms[(True, True)]}/{arms[(True, True)] + arms[(True, False)]})",
+            ">= 90%",
+        ],
+        [
+            "arms apart flagged as touching",
+            f"{100 * false_arm:.0f}% "
+            f"({arms[(False, True)]}/{arms[(False, True)] + arms[(False, False)]})",
+            "",
+        ],
+    ]
+    return table(["renders with exact truth", "measured", "target"], out)
+
+
+# --------------------------------------------------------------------------
+# 5. Synthetic silhouettes
+# --------------------------------------------------------------------------
+
+
+SYNTH_HIP_WIDTH = 2 * 0.42 * 300  # the synthetic body's widest width, pixels
+
+
+def bench_synthetic(quick: bool):
+    from conftest import Body, FakePose, image_for, make_body
+
+    rows = []
+    depths = (0.0, 3.0, 6.0, 12.0)
+    widths = (0.10, 0.15, 0.20)
+    conditions = [
+        ("clean", 0.0, 0.0),
+        ("noise 0.05", 0.0, 0.05),
+        ("blur 2 px", 2.0, 0.0),
+        ("blur 2 px + noise 0.05", 2.0, 0.05),
+    ]
+    rng = np.random.default_rng(0)
+    for cname, blur, noise in conditions:
+        errs, present_at_0, detected = [], [], []
+        for depth in depths:
+            for hw in widths[: 1 if quick else None]:
+                mask, lm = make_body(Body(dip_left_px=depth, dip_half_width=hw))
+                if blur:
+                    mask = cv2.GaussianBlur(mask, (0, 0), blur)
+                if noise:
+                    mask = np.clip(mask + rng.normal(0, noise, mask.shape).astype(np.float32), 0, 1)
+                with Analyzer(pose_backend=FakePose(PoseEstimate(lm, mask))) as a:
+                    r = a.analyze(image_for(mask)).left
+                errs.append(abs(r.dip_depth_px - depth))
+                if depth == 0:
+                    present_at_0.append(r.dip_present)
+                elif depth / SYNTH_HIP_WIDTH >= 0.02:
+                    detected.append(r.dip_present)
+        det = detected
+        rows.append(
+            [
+                cname,
+                len(errs),
+                f"{np.median(errs):.2f}",
+                f"{max(errs):.2f}",
+                f"{100 * np.mean(det):.0f}%" if det else "-",
+                f"{100 * np.mean(present_at_0):.0f}%",
+            ]
+        )
+    header = [
+        "mask condition",
+        "cases",
+        "median abs(depth error), px",
+        "max, px",
+        "detected (d >= 2% of hip width)",
+        "false dips (d = 0)",
+    ]
+    return table(header, rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--sections", default="12345", help="which sections to run, e.g. 14 (default: all)"
+    )
+    args = ap.parse_args()
+    run = set(args.sections)
+    if not (PHOTOS / "SOURCES.tsv").exists():
+        sys.exit(f"needs the shared photos at {PHOTOS}")
+    with Analyzer() as analyzer:
+        photos = [(p.name, load_image(p)) for p in front_back_photos(args.quick)]
+        renders = [
+            (r["file"], load_image(SYNTH / r["file"])) for r in front_back_renders(args.quick)
+        ]
+        print(f"Threshold for 'dip present': {100 * DIP_THRESHOLD_RATIO:.1f}% of hip width.\n")
+        for title, images in (("real photos", photos), ("renders", renders)):
+            if "1" not in run:
+                break
+            text, skipped = bench_injection(analyzer, images)
+            print(f"## 1. Dip injection into {title} ({len(images)} images)\n\n{text}\n")
+            print(
+                "Sides not measured (and so not injected): "
+                + ", ".join(f"{k}: {v}" for k, v in skipped.most_common())
+                + "\n"
+            )
+        if "2" in run:
+            n = len(photos) + len(renders)
+            print(f"## 2. Invariance (real photos and renders, {n} images)\n")
+            print(bench_invariance(analyzer, photos + renders) + "\n")
+        if "3" in run:
+            vtab, vacc, stab = bench_labels(analyzer)
+            print(
+                f"## 3. Labels of the real photos\n\nView (accuracy on front/back/side labels: "
+                f"{100 * vacc:.0f}%):\n\n{vtab}\n\nStance:\n\n{stab}\n"
+            )
+        if "4" in run:
+            print("## 4. Renders with exact truth\n")
+            print(bench_renders(analyzer, read_tsv(SYNTH / "labels.tsv"), args.quick) + "\n")
+    if "5" in run:
+        print("## 5. Synthetic silhouettes (known notch depth; notch half-widths 0.10-0.20 T)\n")
+        print(bench_synthetic(args.quick))
+
+
+if __name__ == "__main__":
+    main()
