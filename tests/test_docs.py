@@ -1,0 +1,47 @@
+"""The notebook and the API reference: committed clean, buildable offline."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for nb in notebooks:
+        cells = json.loads(nb.read_text())["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                assert not cell["outputs"] and cell["execution_count"] is None, nb.name
+
+
+def test_api_reference_builds_offline(tmp_path):
+    pytest.importorskip("pdoc", reason="pdoc is not installed (pip install -e '.[dev]')")
+    subprocess.run(
+        ["bash", str(ROOT / "docs" / "build-api.sh"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for page in ("silhouette.html", "silhouette/curvature.html", "silhouette/analyzer.html"):
+        assert (tmp_path / page).exists(), page
+    assert "measure_dip" in (tmp_path / "silhouette" / "curvature.html").read_text()
+
+
+def test_links_between_the_docs_resolve():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    pages += [ROOT / "models" / "README.md", ROOT / "sample_images" / "CREDITS.md"]
+    broken = []
+    for page in pages:
+        # Markdown links and images: [text](target) / ![alt](target).
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue  # a web address or an anchor on the same page
+            if not (page.parent / target.split("#")[0]).exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert not broken, broken
