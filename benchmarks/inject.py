@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from silhouette import Analysis, Landmarks
-from silhouette.anatomy import body_frame
+from silhouette.anatomy import BodyFrame, body_frame
+from silhouette.curvature import fill_gaps
 
 #: Heights of the injected notch, fractions of torso length above the hip
 #: joints: its upper rim well inside the crest band, its lower rim inside the
@@ -29,6 +30,27 @@ def raised_cosine(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x) < 1, 0.5 * (1 + np.cos(np.pi * np.clip(x, -1, 1))), 0.0)
 
 
+def frame_of(analysis: Analysis) -> tuple[Landmarks, BodyFrame]:
+    """The landmarks and body frame an analysis was measured in."""
+    lm = Landmarks(analysis.landmarks[:, :2], analysis.landmarks[:, 2])
+    return lm, body_frame(lm, (analysis.height, analysis.width))
+
+
+def side_profile_of(analysis: Analysis, side: str) -> tuple[BodyFrame, np.ndarray, np.ndarray]:
+    """(frame, v, u) of one side's traced outline, gaps filled."""
+    _, frame = frame_of(analysis)
+    edge = analysis.sides[side].outline
+    rows = np.isfinite(edge).all(axis=1)
+    first, last = np.flatnonzero(rows)[[0, -1]]
+    edge, rows = edge[first : last + 1], rows[first : last + 1]
+    lat, v = frame.to_frame(np.where(rows[:, None], edge, 0.0)).T
+    u = np.where(rows, np.abs(lat), np.nan)
+    # Heights of inner rows without an edge come from their neighbours.
+    k = np.arange(v.size)
+    v = np.interp(k, k[rows], v[rows])
+    return frame, v, fill_gaps(u)
+
+
 def inject_dip(rgb: np.ndarray, analysis: Analysis, side: str, depth_px: float) -> np.ndarray:
     """The photo with one side's outline pushed in by a notch of ``depth_px``.
 
@@ -38,8 +60,7 @@ def inject_dip(rgb: np.ndarray, analysis: Analysis, side: str, depth_px: float) 
     h, w = rgb.shape[:2]
     if analysis.width != w or analysis.height != h:
         raise ValueError("analysis was made on another image size")
-    lm = Landmarks(analysis.landmarks[:, :2], analysis.landmarks[:, 2])
-    frame = body_frame(lm, (h, w))
+    _, frame = frame_of(analysis)
     T = frame.torso_px
     edge = analysis.sides[side].outline
     edge = edge[np.isfinite(edge).all(axis=1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 from silhouette import Landmark, Landmarks, PoseEstimate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The accuracy benchmark's helpers (dip injection, exact-mask tracing) serve
+# the regression tests too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 PHOTOS = SHARED / "photos"
 SYNTH = SHARED / "synth"
 

@@ -6,19 +6,14 @@ measurement. The full benchmark (docs/accuracy.md) covers all photos and
 renders; these few keep the pipeline from quietly getting worse.
 """
 
-import sys
-from pathlib import Path
-
+import accuracy
 import numpy as np
 import pytest
-
-from conftest import SYNTH, requires_renders
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import accuracy
 from inject import inject_dip
 
 from silhouette import load_image
+
+from conftest import SYNTH, requires_renders
 
 pytestmark = [requires_renders, pytest.mark.renders, pytest.mark.model]
 

@@ -1,14 +1,14 @@
 """Renders from ../shared/synth with exact masks and labels."""
 
+import accuracy
 import cv2
 import numpy as np
 import pytest
 
-from silhouette import Landmarks, load_image
+from silhouette import load_image
 from silhouette.anatomy import BANDS, body_frame
-from silhouette.curvature import fill_gaps
 from silhouette.mask import select_person
-from silhouette.measure import DIP_THRESHOLD_RATIO, _refine_around_hips, dip_of_profile
+from silhouette.measure import _refine_around_hips
 from silhouette.outline import side_profile
 from silhouette.pose import MediaPipePose
 
@@ -104,23 +104,18 @@ def test_depths_match_the_definition_on_the_exact_mask(results):
     for r in FRONT_BACK[::2]:
         res = results[r["file"]]
         exact = cv2.imread(str(SYNTH / r["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
-        lm = Landmarks(res.landmarks[:, :2], res.landmarks[:, 2])
-        frame = body_frame(lm, exact.shape)
-        T = frame.torso_px
-        kw = dict(v_top=BANDS.window_top * T, v_bottom=BANDS.window_bottom * T)
         for side in ("left", "right"):
             s = res.sides[side]
-            truth = side_profile(exact.astype(np.float32), frame, lm, side, ray_step_px=0.25, **kw)
-            if not s.measured or truth.valid.mean() < 0.9:
+            frame, prof, distance = accuracy.trace_exact(res, exact, side)
+            if prof is None or not s.measured or prof.valid.mean() < 0.9:
                 continue
-            lat, v = frame.to_frame(s.outline[np.isfinite(s.outline).all(axis=1)]).T
-            if np.max(np.abs(np.abs(lat) - np.interp(-v, -truth.v, fill_gaps(truth.u)))) > 0.05 * T:
-                continue  # a hand joins one mask and not the other
-            depth = dip_of_profile(truth.v, fill_gaps(truth.u), T).depth_px
+            if accuracy.hand_joins(s, frame, distance):
+                continue
+            depth = accuracy.exact_depth(prof, frame)
             errors.append(abs(s.dip_depth_px - depth))
-            threshold = DIP_THRESHOLD_RATIO * res.hip_width_px
-            if abs(depth - threshold) > 0.5:  # nearer, the call is a coin toss
-                agree.append(s.dip_present == (depth >= threshold))
+            call = accuracy.same_call(res, side, depth)
+            if call is not None:
+                agree.append(call)
     assert len(errors) >= 25
     assert np.median(errors) <= 0.5
     assert np.mean(agree) >= 0.9

@@ -13,15 +13,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from inject import inject_dip  # noqa: E402
+from inject import frame_of, inject_dip, side_profile_of  # noqa: E402
 
-from silhouette import Analyzer, Landmarks, annotate, load_image  # noqa: E402
-from silhouette.anatomy import BANDS, body_frame  # noqa: E402
-from silhouette.curvature import fill_gaps, outer_hull  # noqa: E402
+from silhouette import Analyzer, annotate, load_image  # noqa: E402
+from silhouette.anatomy import BANDS  # noqa: E402
+from silhouette.curvature import outer_hull  # noqa: E402
 from silhouette.measure import dip_of_profile  # noqa: E402
 
 OUT = Path(__file__).parent
@@ -35,8 +34,7 @@ def main() -> None:
         img = inject_dip(base, first, "left", d)
         img = inject_dip(img, analyzer.analyze(img), "right", d)
         result = analyzer.analyze(img)
-    lm = Landmarks(result.landmarks[:, :2], result.landmarks[:, 2])
-    frame = body_frame(lm, img.shape[:2])
+    _, frame = frame_of(result)
     T = frame.torso_px
 
     # 1. The overlay, cropped to the hips.
@@ -49,9 +47,7 @@ def main() -> None:
 
     # 2. One side's profile: outline, outer hull, bulges, the dip's line.
     side = result.left
-    edge = side.outline[np.isfinite(side.outline).all(axis=1)]
-    lat, v = frame.to_frame(edge).T
-    u = fill_gaps(np.abs(lat))
+    _, v, u = side_profile_of(result, "left")
     g = dip_of_profile(v, u, T)
     hull = outer_hull(v, u)
     fig, ax = plt.subplots(figsize=(5.0, 5.4))
