@@ -142,7 +142,7 @@ def bench_phone_jpeg(repeat, tmp: Path):
 
 def bench_batch(paths, count: int, tmp: Path):
     """3. Batch throughput with one worker and with all cores."""
-    from silhouette.batch import run_batch
+    from silhouette.apps.batch import run_batch
 
     folder = tmp / "folder"
     folder.mkdir()
@@ -177,7 +177,7 @@ def bench_batch(paths, count: int, tmp: Path):
             "target >= 1.7x",
         ),
         (
-            f"batch, {count} photos, end to end (start-up and report included)",
+            f"batch, {count} photos, end to end (start-up included)",
             f"{wall[1]:.1f} s vs {wall[cores]:.1f} s",
             f"{wall[1] / wall[cores]:.2f}x",
             "",

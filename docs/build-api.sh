@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Build the API reference from the docstrings, offline: docs/build-api.sh [OUT_DIR]
-# (default docs/api, which git ignores). Needs pdoc: pip install -e '.[dev]'.
+# (default docs/api, which git ignores). Needs pdoc in the Python that runs it:
+# $PYTHON if set, else the project's .venv, else python3 (pip install -e '.[dev]').
+# pdoc documents the package and every submodule below it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-docs/api}"
-pdoc="$(dirname "$(command -v python3)")/pdoc"
-[ -x .venv/bin/pdoc ] && pdoc=.venv/bin/pdoc
-exec "$pdoc" -d numpy -o "$out" silhouette \
-    silhouette.analyzer silhouette.io silhouette.pose silhouette.landmarks silhouette.people \
-    silhouette.mask silhouette.anatomy silhouette.outline silhouette.curvature \
-    silhouette.posture silhouette.view silhouette.measure silhouette.draw \
-    silhouette.batch silhouette.dates silhouette.store silhouette.trend silhouette.report \
-    silhouette.cli silhouette.errors
+python="${PYTHON:-python3}"
+[ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ] && python=.venv/bin/python
+exec "$python" -m pdoc -d numpy -o "$out" silhouette silhouette.core silhouette.backends \
+    silhouette.apps silhouette.analyzer silhouette.results silhouette.io silhouette.draw \
+    silhouette.errors silhouette.files

@@ -1,19 +1,18 @@
-"""A fast subset of benchmarks/accuracy.py, as regression tests.
+"""A fast subset of benchmarks/truth.py, as regression tests.
 
 Known dips warped into renders must be measured as the dip definition says
 they should be, and mirroring or re-encoding a photo must barely move a
-measurement. The full benchmark (docs/accuracy.md) covers all photos and
+measurement. The full benchmark (docs/truth.md) covers all photos and
 renders; these few keep the pipeline from quietly getting worse.
 """
 
-import accuracy
 import numpy as np
 import pytest
-from inject import inject_dip
 
 from silhouette import load_image
-
-from conftest import SYNTH, requires_renders
+from support import truth
+from support.inject import inject_dip
+from support.shared import SYNTH, requires_renders
 
 pytestmark = [requires_renders, pytest.mark.renders, pytest.mark.model]
 
@@ -36,7 +35,7 @@ def test_injected_dips_are_measured_as_defined(analyzer, scenes):
             if not base.sides[side].measured:
                 continue
             d = 0.04 * base.hip_width_px
-            expected = accuracy.expected_depth(base, side, d)
+            expected = truth.expected_depth(base, side, d)
             got = analyzer.analyze(inject_dip(rgb, base, side, d)).sides[side]
             assert got.measured
             errors.append(abs(got.dip_depth_px - expected) / d)
@@ -49,7 +48,7 @@ def test_injected_dips_are_measured_as_defined(analyzer, scenes):
 
 @pytest.mark.parametrize("transform", ["mirror", "JPEG q70"])
 def test_measurements_survive_mirroring_and_reencoding(analyzer, scenes, transform):
-    fn, swaps = accuracy.TRANSFORMS[transform]
+    fn, swaps = truth.TRANSFORMS[transform]
     changes = []
     for rgb, base in scenes:
         after = analyzer.analyze(fn(rgb))

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from silhouette import Analysis, Analyzer, AnalyzerOptions, InvalidInputError, PoseEstimate
-from silhouette.landmarks import Landmarks
-
-from conftest import Body, FakePose, image_for, make_body, mirror, rotate
+from silhouette.core.landmarks import Landmarks
+from support.bodies import Body, FakePose, image_for, make_body, mirror, rotate
 
 HIP_WIDTH = 2 * 0.42 * 300  # widest width of the synthetic body, pixels
 

@@ -16,7 +16,7 @@ def test_cli_help_does_not_import_heavy_libraries():
     # `silhouette --help` and `--version` must not pay for numpy, OpenCV or
     # MediaPipe: they are imported by the command that needs them.
     code = (
-        "import sys, silhouette.cli; "
+        "import sys, silhouette.apps.cli; "
         "print(sorted(m for m in ('cv2', 'numpy', 'mediapipe') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

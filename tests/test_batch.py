@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from silhouette.dates import date_from_name, photo_date
-from silhouette.store import CSV_COLUMNS, ResultStore
-from silhouette.trend import TrendPoint, compute_trend
+from silhouette.apps.dates import date_from_name, photo_date
+from silhouette.apps.records import BatchRecord
+from silhouette.apps.store import CSV_COLUMNS, ResultStore
+from silhouette.apps.trend import TrendPoint, compute_trend
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
 
@@ -248,17 +249,7 @@ def test_photo_date_falls_back_to_mtime(tmp_path):
 
 
 def test_store_repairs_a_torn_log_and_rebuilds_the_csv(tmp_path):
-    record = {
-        "file": "a.jpg",
-        "sha256": "abc",
-        "date": None,
-        "date_source": None,
-        "status": "error",
-        "error": "bad",
-        "thumbnail": None,
-        "overlay": None,
-        "result": None,
-    }
+    record = BatchRecord.failed("a.jpg", "abc", "bad")
     with ResultStore(tmp_path) as store:
         store.append(record)
         with pytest.raises(ValueError, match="already"):
@@ -267,7 +258,7 @@ def test_store_repairs_a_torn_log_and_rebuilds_the_csv(tmp_path):
         fh.write('{"file": "b.jp')
     (tmp_path / "results.csv").write_text("garbage\n")
     with ResultStore(tmp_path) as store:
-        assert [r["file"] for r in store.records] == ["a.jpg"]
+        assert store.records == [record]
     assert (tmp_path / "results.jsonl").read_text().count("\n") == 1
     rows = list(csv.DictReader(open(tmp_path / "results.csv", newline="")))
     assert len(rows) == 1 and rows[0]["file"] == "a.jpg"
@@ -299,7 +290,7 @@ def test_posed_photos_are_left_out_of_the_trend_by_default():
 def test_theil_sen_matches_scipy():
     from scipy.stats import theilslopes
 
-    from silhouette.trend import theil_sen
+    from silhouette.apps.trend import theil_sen
 
     rng = np.random.default_rng(7)
     for _ in range(100):
@@ -317,11 +308,12 @@ def test_report_leaves_the_callers_matplotlib_alone():
 import matplotlib
 matplotlib.use("svg")
 import matplotlib.pyplot as plt
-from silhouette.report import render_report
+from silhouette.apps.records import BatchRecord
+from silhouette.apps.report import render_report
 side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
 res = {"sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
-records = [{"file": f"{m}.jpg", "status": "measured", "date": f"2024-0{m}-01T08:00:00",
-            "result": res} for m in (1, 2, 3)]
+records = [BatchRecord(f"{m}.jpg", str(m), "measured", f"2024-0{m}-01T08:00:00", result=res)
+           for m in (1, 2, 3)]
 fig = plt.figure()
 html = render_report(records, folder="f")
 assert "<svg" in html

@@ -18,7 +18,7 @@ def silhouette(*args, cwd=None):
     env = dict(os.environ)
     env.pop("SILHOUETTE_DEBUG", None)
     return subprocess.run(
-        [sys.executable, "-m", "silhouette.cli", *map(str, args)],
+        [sys.executable, "-m", "silhouette.apps.cli", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from silhouette import Analysis, Analyzer, PoseEstimate, annotate
-
-from conftest import Body, FakePose, image_for, make_body
+from support.bodies import Body, FakePose, image_for, make_body
 
 
 @pytest.fixture

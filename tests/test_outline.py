@@ -4,11 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from silhouette.anatomy import body_frame
-from silhouette.landmarks import Landmark
-from silhouette.outline import arm_overlap, side_profile
-
-from conftest import Body, half_width, make_body, rotate
+from silhouette.core.anatomy import body_frame
+from silhouette.core.landmarks import Landmark
+from silhouette.core.outline import arm_overlap, side_profile
+from support.bodies import Body, half_width, make_body, rotate
 
 
 def profiles(mask, lm, T):

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from silhouette import PoseEstimate
-from silhouette.people import largest_person, torso_length
-
-from conftest import Body, make_body
+from silhouette.core.people import largest_person, torso_length
+from support.bodies import Body, make_body
 
 
 def two_people():

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from silhouette import load_image
-
-from conftest import PHOTOS, read_tsv, requires_photos
+from support.shared import PHOTOS, read_tsv, requires_photos
 
 pytestmark = [requires_photos, pytest.mark.photos, pytest.mark.model]
 
@@ -119,7 +118,7 @@ GROUPS = [
 
 
 def test_several_people_are_noticed_and_the_largest_measured(results):
-    from silhouette.anatomy import body_frame  # noqa: F401 - documents what "largest" uses
+    from silhouette.core.anatomy import body_frame  # noqa: F401 - documents what "largest" uses
 
     for name in GROUPS:
         assert "several_people" in results[name].warning_codes(), name

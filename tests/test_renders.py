@@ -1,18 +1,16 @@
 """Renders from ../shared/synth with exact masks and labels."""
 
-import accuracy
 import cv2
 import numpy as np
 import pytest
 
 from silhouette import load_image
-from silhouette.anatomy import BANDS, body_frame
-from silhouette.mask import select_person
-from silhouette.measure import _refine_around_hips
-from silhouette.outline import side_profile
-from silhouette.pose import MediaPipePose
-
-from conftest import SYNTH, read_tsv, requires_renders
+from silhouette.backends.mediapipe import MediaPipePose
+from silhouette.core.anatomy import BANDS, body_frame
+from silhouette.core.mask import refine_around_hips, select_person
+from silhouette.core.outline import side_profile
+from support import truth
+from support.shared import SYNTH, read_tsv, requires_renders
 
 pytestmark = [requires_renders, pytest.mark.renders, pytest.mark.model]
 
@@ -36,7 +34,7 @@ def test_outline_lies_on_the_exact_silhouette():
             exact = cv2.imread(str(SYNTH / r["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
             frame = body_frame(est.landmarks, rgb.shape[:2])
             T = frame.torso_px
-            refined = _refine_around_hips(select_person(est.mask, est.landmarks).soft, rgb, frame)
+            refined = refine_around_hips(select_person(est.mask, est.landmarks).soft, rgb, frame)
             for side in ("left", "right"):
                 kw = dict(v_top=BANDS.window_top * T, v_bottom=BANDS.window_bottom * T)
                 ours = side_profile(refined, frame, est.landmarks, side, **kw)
@@ -106,14 +104,14 @@ def test_depths_match_the_definition_on_the_exact_mask(results):
         exact = cv2.imread(str(SYNTH / r["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
         for side in ("left", "right"):
             s = res.sides[side]
-            frame, prof, distance = accuracy.trace_exact(res, exact, side)
+            frame, prof, distance = truth.trace_exact(res, exact, side)
             if prof is None or not s.measured or prof.valid.mean() < 0.9:
                 continue
-            if accuracy.hand_joins(s, frame, distance):
+            if truth.hand_joins(s, frame, distance):
                 continue
-            depth = accuracy.exact_depth(prof, frame)
+            depth = truth.exact_depth(prof, frame)
             errors.append(abs(s.dip_depth_px - depth))
-            call = accuracy.same_call(res, side, depth)
+            call = truth.same_call(res, side, depth)
             if call is not None:
                 agree.append(call)
     assert len(errors) >= 25

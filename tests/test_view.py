@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from silhouette.anatomy import body_frame
-from silhouette.landmarks import Landmarks
-from silhouette.view import body_yaw_deg, classify_view
-
-from conftest import Body, make_body
+from silhouette.core.anatomy import body_frame
+from silhouette.core.landmarks import Landmarks
+from silhouette.core.view import body_yaw_deg, classify_view
+from support.bodies import Body, make_body
 
 
 def turned(lm: Landmarks, yaw_deg: float) -> Landmarks:

@@ -15,13 +15,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from inject import frame_of, inject_dip, side_profile_of  # noqa: E402
-
+sys.path.insert(0, str(ROOT / "tests"))
 from silhouette import Analyzer, annotate, load_image  # noqa: E402
-from silhouette.anatomy import BANDS  # noqa: E402
-from silhouette.curvature import outer_hull  # noqa: E402
-from silhouette.measure import dip_of_profile  # noqa: E402
+from silhouette.core.anatomy import BANDS  # noqa: E402
+from silhouette.core.dip import dip_of_profile, outer_hull  # noqa: E402
+from support.inject import frame_of, inject_dip, side_profile_of  # noqa: E402
 
 OUT = Path(__file__).parent
 

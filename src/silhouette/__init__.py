@@ -3,6 +3,12 @@
 The public names below are imported on first use, so that ``import
 silhouette`` (and ``silhouette --help``) stays fast.
 
+The package has three layers: ``silhouette.core`` (pure geometry: landmarks,
+mask, outline, dip, posture; imports no model and no application),
+``silhouette.backends`` (the MediaPipe models) and ``silhouette.apps`` (the
+command line, the batch runner and its report). :class:`Analyzer` joins a
+backend to the core.
+
 >>> import silhouette
 >>> sorted(silhouette.__all__)[:3]
 ['Analysis', 'Analyzer', 'AnalyzerOptions']
@@ -21,10 +27,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 #: Public name -> module that defines it.
 _WHERE = {
-    "Analysis": "_types",
-    "HipSide": "_types",
-    "Notice": "_types",
-    "Stance": "_types",
+    "Analysis": "results",
+    "HipSide": "results",
+    "Notice": "results",
+    "Stance": "results",
     "Analyzer": "analyzer",
     "AnalyzerOptions": "analyzer",
     "analyze": "analyzer",
@@ -34,16 +40,20 @@ _WHERE = {
     "ModelNotFoundError": "errors",
     "SilhouetteError": "errors",
     "load_image": "io",
-    "Landmark": "landmarks",
-    "Landmarks": "landmarks",
-    "PoseBackend": "pose",
-    "PoseEstimate": "pose",
+    "Landmark": "core.landmarks",
+    "Landmarks": "core.landmarks",
+    "PeopleBackend": "core.landmarks",
+    "PoseBackend": "core.landmarks",
+    "PoseEstimate": "core.landmarks",
+    "BatchSummary": "apps.batch",
+    "run_batch": "apps.batch",
 }
 
 __all__ = [
     "Analysis",
     "Analyzer",
     "AnalyzerOptions",
+    "BatchSummary",
     "HipSide",
     "ImageDecodeError",
     "InvalidInputError",
@@ -51,6 +61,7 @@ __all__ = [
     "Landmarks",
     "ModelNotFoundError",
     "Notice",
+    "PeopleBackend",
     "PoseBackend",
     "PoseEstimate",
     "SilhouetteError",
@@ -58,6 +69,7 @@ __all__ = [
     "analyze",
     "annotate",
     "load_image",
+    "run_batch",
 ]
 assert set(__all__) == set(_WHERE)
 
@@ -65,7 +77,7 @@ assert set(__all__) == set(_WHERE)
 def __getattr__(name: str):
     if name not in _WHERE:
         raise AttributeError(f"module 'silhouette' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
     globals()[name] = value
     return value
 
@@ -75,10 +87,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from ._types import Analysis, HipSide, Notice, Stance
     from .analyzer import Analyzer, AnalyzerOptions, analyze
+    from .apps.batch import BatchSummary, run_batch
+    from .core.landmarks import Landmark, Landmarks, PeopleBackend, PoseBackend, PoseEstimate
     from .draw import annotate
     from .errors import ImageDecodeError, InvalidInputError, ModelNotFoundError, SilhouetteError
     from .io import load_image
-    from .landmarks import Landmark, Landmarks
-    from .pose import PoseBackend, PoseEstimate
+    from .results import Analysis, HipSide, Notice, Stance

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ._types import Analysis
+from .core.dip import DIP_THRESHOLD_RATIO
+from .core.landmarks import PeopleBackend, PoseBackend
+from .core.measure import MeasureOptions, measure_person
+from .core.people import largest_person
+from .core.posture import TILT_THRESHOLD_DEG
 from .errors import InvalidInputError
 from .io import DecodedImage, ImageSource, read_image
-from .measure import DIP_THRESHOLD_RATIO, MeasureOptions, measure_person
-from .people import largest_person
-from .pose import MediaPipePeople, MediaPipePose, PeopleBackend, PoseBackend
-from .posture import TILT_THRESHOLD_DEG
+from .results import Analysis
 
 __all__ = ["Analyzer", "AnalyzerOptions", "analyze"]
 
@@ -99,12 +100,18 @@ class Analyzer:
     ) -> None:
         self.options = options or AnalyzerOptions()
         self._owns_backend = pose_backend is None
-        self._pose: PoseBackend | None = pose_backend or MediaPipePose(
-            min_detection_confidence=self.options.min_detection_confidence
-        )
+        if pose_backend is None:
+            from .backends.mediapipe import MediaPipePose
+
+            pose_backend = MediaPipePose(
+                min_detection_confidence=self.options.min_detection_confidence
+            )
+        self._pose: PoseBackend | None = pose_backend
         self._owns_people = people_backend is None and self._owns_backend
         self._people: PeopleBackend | None = people_backend
         if self._owns_people and self.options.check_people:
+            from .backends.mediapipe import MediaPipePeople
+
             self._people = MediaPipePeople()
         self._measure = MeasureOptions(
             refine_edges=self.options.refine_edges,

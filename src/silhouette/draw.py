@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ._types import Analysis, HipSide
+from .errors import InvalidInputError
+from .results import Analysis, HipSide
 
 __all__ = ["OVERLAY_MAX_SIDE", "annotate"]
 
@@ -52,13 +53,13 @@ def annotate(
     ((40, 30, 3), False)
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(
+        raise InvalidInputError(
             f"image must be (H, W, 3) uint8, got shape {image.shape} dtype {image.dtype}"
         )
     h, w = image.shape[:2]
     scale = w / analysis.width
     if abs(h / analysis.height - scale) > 0.01 * scale + 1.0 / analysis.height:
-        raise ValueError(
+        raise InvalidInputError(
             f"image is {w}x{h} but the analysis was made on "
             f"{analysis.width}x{analysis.height} (a different shape)"
         )

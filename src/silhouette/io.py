@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageDecodeError, InvalidInputError
 
-__all__ = ["ImageSource", "load_image", "printable"]
+__all__ = ["DecodedImage", "ImageSource", "load_image", "read_image"]
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
 """Anything :func:`load_image` accepts."""
@@ -41,20 +41,6 @@ def register_heif() -> None:
     except ImportError:  # optional: without it HEIC files fail with a clear message
         return
     register_heif_opener()
-
-
-def printable(text: str) -> str:
-    """Text with any undecodable file-name bytes shown as ``\\xNN``.
-
-    On Linux a file name is bytes; one that is not UTF-8 reaches Python with
-    surrogate escapes, which cannot be printed or written to a UTF-8 file.
-
-    Examples
-    --------
-    >>> printable(os.fsdecode(b"caf\\xe9 photo.jpg"))
-    'caf\\\\xe9 photo.jpg'
-    """
-    return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from .anatomy import BANDS, BodyFrame
 from .landmarks import Landmark, Landmarks
 
-__all__ = ["PersonMask", "refine_edges", "select_person"]
+__all__ = ["PersonMask", "refine_around_hips", "refine_edges", "select_person"]
 
 #: Another region at least this fraction of the person's area is reported.
 _OTHER_REGION_FRACTION = 0.2
@@ -30,15 +31,12 @@ class PersonMask:
     ----------
     soft : (H, W) ndarray of float32
         Mask in [0, 1] in which other regions are cut to 0; 0.5 is the edge.
-    area_px : int
-        Pixels of the person's region (soft >= 0.5).
     other_regions : int
         Other mask regions at least a fifth of the person's size, such as a
         second person the segmentation also picked up.
     """
 
     soft: npt.NDArray[np.float32]
-    area_px: int
     other_regions: int
 
 
@@ -99,7 +97,7 @@ def select_person(mask: npt.NDArray[np.float32], landmarks: Landmarks) -> Person
         full = cv2.resize(other, (mask.shape[1], mask.shape[0]), interpolation=cv2.INTER_NEAREST)
         soft[full.astype(bool) & (mask >= 0.5)] = 0.0
     others = int(np.sum(areas[1:] >= _OTHER_REGION_FRACTION * area)) - 1
-    return PersonMask(soft, area, max(others, 0))
+    return PersonMask(soft, max(others, 0))
 
 
 def refine_edges(
@@ -132,3 +130,33 @@ def refine_edges(
     guide = rgb.astype(np.float32) / 255.0
     out = cv2.ximgproc.guidedFilter(guide, soft.astype(np.float32), radius_px, eps)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def refine_around_hips(
+    mask: npt.NDArray[np.float32], rgb: npt.NDArray[np.uint8], frame: BodyFrame
+) -> npt.NDArray[np.float32]:
+    """Guided-filter the mask (in place) in a strip beside each hip only.
+
+    Each strip runs from inside the body (0.2 T from the axis) to beyond the
+    widest hips (0.8 T), over the analysis window's heights: the filter costs
+    in proportion to the area it covers. Returns ``mask``.
+    """
+    T = frame.torso_px
+    h, w = mask.shape
+    # The model's mask is upsampled from about 256 pixels over the person; a
+    # window of 3% of the torso spans one to two of its pixels.
+    radius = max(1, round(0.03 * T))
+    # The whole window: a seam between refined and raw edges inside it would
+    # put a step of about a pixel into the outline.
+    v = np.array([BANDS.window_top + 0.03, BANDS.window_bottom - 0.03]) * T
+    for sign in (1.0, -1.0):
+        lat = sign * np.array([0.2, 0.8]) * T
+        corners = frame.to_image(lat[:, None], v[None, :]).reshape(-1, 2)
+        x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int) - radius, 0, [w - 1, h - 1])
+        x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + radius + 1, 1, [w, h])
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        mask[y0:y1, x0:x1] = refine_edges(
+            mask[y0:y1, x0:x1], rgb[y0:y1, x0:x1], radius_px=radius, eps=0.01
+        )
+    return mask

@@ -17,13 +17,13 @@ a rolled camera does not read as a tilted pelvis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from ..results import Side
 from .anatomy import MIN_VISIBILITY, BodyFrame
-from .curvature import bulge_level, outer_hull
+from .dip import bulge_level, outer_hull
 from .landmarks import Landmark, Landmarks
 
 __all__ = ["TILT_THRESHOLD_DEG", "PostureEstimate", "estimate_posture"]
@@ -40,8 +40,6 @@ _KNEE_CUE = 0.02
 #: contrapposto; beyond this the outline is showing clothing or a pose (a
 #: raised leg, a lunge), not the pelvis.
 MAX_PLAUSIBLE_TILT_DEG = 15.0
-
-Side = Literal["left", "right"]
 
 
 @dataclass(frozen=True)

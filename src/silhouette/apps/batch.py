@@ -1,6 +1,6 @@
 """Analyse a folder of progress photos: in parallel, resumable, nothing lost.
 
-Each photo becomes one record (see :mod:`silhouette.store`) the moment it is
+Each photo becomes one record (see :mod:`silhouette.apps.records`) the moment it is
 done. Photos whose content is already recorded in the output folder are
 skipped, so a re-run only adds new photos and a killed run picks up where it
 stopped. A photo that cannot be read becomes an error record; the batch goes on.
@@ -9,7 +9,6 @@ stopped. A photo that cannot be read becomes an error record; the batch goes on.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import multiprocessing
 import os
 import re
@@ -18,19 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analyzer import Analyzer, AnalyzerOptions
+from ..analyzer import Analyzer, AnalyzerOptions
+from ..errors import InvalidInputError, SilhouetteError
+from ..files import atomic_write_bytes, printable
+from ..io import read_image
 from .dates import photo_date
-from .errors import SilhouetteError
-from .io import printable, read_image
-from .report import write_report
+from .photos import file_sha256, find_photos
+from .records import BatchRecord, Failure, Status
 from .store import ResultStore
 
-__all__ = ["PHOTO_SUFFIXES", "BatchSummary", "file_sha256", "find_photos", "run_batch"]
+__all__ = ["BatchSummary", "run_batch"]
 
-#: File endings taken as photos (case-insensitive); other files are ignored.
-PHOTO_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
-)
 #: Height of the overlay thumbnails shown in the report, pixels.
 THUMB_HEIGHT = 360
 
@@ -40,7 +37,9 @@ class BatchSummary:
     """What a batch run did.
 
     ``failed`` counts error records of this run; ``failed_total`` those in the
-    whole output folder (earlier runs included).
+    whole output folder (earlier runs included). ``errors`` lists this run's
+    failures; ``records`` every record of the output folder, earlier runs'
+    included, in the order they were written (what a report is made from).
     """
 
     found: int = 0
@@ -50,8 +49,8 @@ class BatchSummary:
     no_person: int = 0
     failed: int = 0
     failed_total: int = 0
-    report: Path | None = None
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[Failure] = field(default_factory=list)
+    records: list[BatchRecord] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -68,34 +67,6 @@ class _Job:
     overlays: bool
 
 
-def find_photos(
-    folder: Path, *, recursive: bool = False, exclude: Path | None = None
-) -> list[Path]:
-    """Photo files in ``folder`` (sorted), skipping hidden files and ``exclude``."""
-    folder = Path(folder)
-    entries = folder.rglob("*") if recursive else folder.iterdir()
-    excluded = exclude.resolve() if exclude is not None else None
-    photos = []
-    for p in entries:
-        rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if excluded is not None and (p.resolve() == excluded or excluded in p.resolve().parents):
-            continue
-        if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file():
-            photos.append(p)
-    return sorted(photos, key=lambda p: str(p.relative_to(folder)))
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run_batch(
     folder: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -105,7 +76,6 @@ def run_batch(
     height_cm: float | None = None,
     overlays: bool = False,
     retry_errors: bool = False,
-    include_posed: bool = False,
     options: AnalyzerOptions | None = None,
     progress: Callable[[int], Any] | None = None,
     on_total: Callable[[int], Any] | None = None,
@@ -117,8 +87,9 @@ def run_batch(
     folder : path
         Folder of photos.
     out_dir : path
-        Output folder: ``results.jsonl``, ``results.csv``, ``report.html``,
-        ``thumbs/`` and, with ``overlays``, ``overlays/``.
+        Output folder: ``results.jsonl``, ``results.csv``, ``thumbs/`` and,
+        with ``overlays``, ``overlays/``. The HTML report is separate (see
+        :func:`silhouette.apps.report.write_report`).
     workers : int, optional
         Worker processes, each loading the model once; default all cores.
         With 1, photos are analysed in this process.
@@ -130,8 +101,6 @@ def run_batch(
         Also write a full-size annotated PNG of every photo.
     retry_errors : bool
         Try again the photos recorded as errors by earlier runs.
-    include_posed : bool
-        Keep hip-popped photos in the report's trend.
     options : AnalyzerOptions, optional
     progress : callable, optional
         Called with 1 after every photo finished (e.g. ``tqdm.update``).
@@ -141,11 +110,25 @@ def run_batch(
     Returns
     -------
     BatchSummary
+
+    Raises
+    ------
+    InvalidInputError
+        ``folder`` is not a folder.
+    OSError
+        The output folder cannot be written.
+
+    Examples
+    --------
+    >>> from silhouette import run_batch
+    >>> summary = run_batch("progress/", "progress/results", workers=2)  # doctest: +SKIP
+    >>> summary.measured, [f.file for f in summary.errors]               # doctest: +SKIP
+    (12, [])
     """
     folder = Path(folder)
     out = Path(out_dir)
     if not folder.is_dir():
-        raise SilhouetteError(f"{folder}: not a folder")
+        raise InvalidInputError(f"{printable(str(folder))}: not a folder")
     options = options or AnalyzerOptions()
     summary = BatchSummary()
     out.mkdir(parents=True, exist_ok=True)
@@ -164,7 +147,7 @@ def run_batch(
             except OSError as exc:
                 key = f"unreadable:{rel}"
                 if key not in store:
-                    _record(store, summary, _error_record(rel, key, _os_message(exc)))
+                    _record(store, summary, BatchRecord.failed(rel, key, _os_message(exc)))
                 else:
                     summary.skipped += 1
                 continue
@@ -181,26 +164,25 @@ def run_batch(
             _record(store, summary, record)
             if progress is not None:
                 progress(1)
-        summary.failed_total = sum(r["status"] == "error" for r in store.records)
-        summary.report = write_report(
-            store.records, out, folder=folder.resolve().name, include_posed=include_posed
-        )
+        summary.failed_total = sum(r.status is Status.ERROR for r in store.records)
+        summary.records = list(store.records)
     return summary
 
 
-def _record(store: ResultStore, summary: BatchSummary, record: dict[str, Any]) -> None:
+def _record(store: ResultStore, summary: BatchSummary, record: BatchRecord) -> None:
     store.append(record)
-    status = record["status"]
-    if status == "measured":
+    if record.status is Status.MEASURED:
         summary.measured += 1
-    elif status == "no_person":
+    elif record.status is Status.NO_PERSON:
         summary.no_person += 1
     else:
         summary.failed += 1
-        summary.errors.append((record["file"], record["error"]))
+        summary.errors.append(record.failure)
 
 
-def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) -> Iterable[dict]:
+def _analyse(
+    jobs: list[_Job], workers: int | None, options: AnalyzerOptions
+) -> Iterable[BatchRecord]:
     """Records of the jobs, in the order they finish."""
     if not jobs:
         return
@@ -217,7 +199,7 @@ def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) ->
         try:
             for fut in cf.as_completed(futures):
                 record = fut.result()
-                done.add(record["sha256"])
+                done.add(record.sha256)
                 yield record
         except cf.process.BrokenProcessPool:
             pass  # a worker died: out of memory, or a crash in native code
@@ -237,7 +219,7 @@ def _analyse(jobs: list[_Job], workers: int | None, options: AnalyzerOptions) ->
                     crashed_in_a_row = 0
                 except cf.process.BrokenProcessPool:
                     crashed_in_a_row += 1
-                    yield _error_record(
+                    yield BatchRecord.failed(
                         job.rel, job.key, "the analysis process crashed on this photo"
                     )
                     break  # this pool is dead; start another for the rest
@@ -258,7 +240,7 @@ def _worker_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["silhouette.batch", "mediapipe"])
+    ctx.set_forkserver_preload([__name__, "mediapipe"])
     return ctx
 
 
@@ -282,21 +264,21 @@ def _init_worker(options: AnalyzerOptions) -> None:
     _worker_analyzer = Analyzer(options)
 
 
-def _work(job: _Job) -> dict[str, Any]:
+def _work(job: _Job) -> BatchRecord:
     assert _worker_analyzer is not None, "worker not initialised"
     return _process(job, _worker_analyzer)
 
 
-def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
+def _process(job: _Job, analyzer: Analyzer) -> BatchRecord:
     """Analyse one photo into a record; never raises for a bad photo."""
-    from .draw import OVERLAY_MAX_SIDE, annotate
+    from ..draw import OVERLAY_MAX_SIDE, annotate
 
     path = Path(job.path)
     try:
         when = photo_date(path)
         date, source = when.when.isoformat(timespec="seconds"), when.source
     except OSError as exc:
-        return _error_record(job.rel, job.key, _os_message(exc))
+        return BatchRecord.failed(job.rel, job.key, _os_message(exc))
     try:
         # One decode at the working size serves the analysis and the thumbnail.
         decoded = read_image(path, max_side=analyzer.options.max_side)
@@ -316,40 +298,25 @@ def _process(job: _Job, analyzer: Analyzer) -> dict[str, Any]:
         # The record names the photo by its path in the folder, never the
         # absolute path (which says more about the computer than needed).
         message = printable(str(exc)).replace(f"{printable(str(path))}: ", "")
-        return _error_record(job.rel, job.key, message, date, source)
+        return BatchRecord.failed(job.rel, job.key, message, date, source)
     except MemoryError:
-        return _error_record(job.rel, job.key, "not enough memory for this photo", date, source)
+        return BatchRecord.failed(
+            job.rel, job.key, "not enough memory for this photo", date, source
+        )
     except Exception as exc:  # the batch goes on; the record says what happened
-        return _error_record(
+        return BatchRecord.failed(
             job.rel, job.key, f"internal error: {type(exc).__name__}: {exc}", date, source
         )
-    return {
-        "file": job.rel,
-        "sha256": job.key,
-        "date": date,
-        "date_source": source,
-        "status": "measured" if result.person_found else "no_person",
-        "error": None,
-        "thumbnail": thumb.as_posix(),
-        "overlay": None if overlay is None else overlay.as_posix(),
-        "result": result.to_dict(),
-    }
-
-
-def _error_record(
-    rel: str, key: str, message: str, date: str | None = None, source: str | None = None
-) -> dict[str, Any]:
-    return {
-        "file": rel,
-        "sha256": key,
-        "date": date,
-        "date_source": source,
-        "status": "error",
-        "error": " ".join(printable(message).split()),
-        "thumbnail": None,
-        "overlay": None,
-        "result": None,
-    }
+    return BatchRecord(
+        job.rel,
+        job.key,
+        Status.MEASURED if result.person_found else Status.NO_PERSON,
+        date,
+        source,
+        thumbnail=thumb.as_posix(),
+        overlay=None if overlay is None else overlay.as_posix(),
+        result=result.to_dict(),
+    )
 
 
 def _os_message(exc: OSError) -> str:
@@ -367,9 +334,11 @@ def _fit_height(rgb, height: int):
 
 
 def _save(path: Path, rgb, **kw) -> None:
+    import io
+
     from PIL import Image
 
     # Pixels only: a fresh image carries no EXIF, GPS or camera metadata.
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(rgb).save(tmp, format="JPEG" if path.suffix == ".jpg" else "PNG", **kw)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG" if path.suffix == ".jpg" else "PNG", **kw)
+    atomic_write_bytes(path, buf.getvalue())

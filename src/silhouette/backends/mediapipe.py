@@ -1,30 +1,21 @@
-"""Pose backends: an RGB image in, landmarks and a soft person mask out.
+"""The bundled MediaPipe backends: an RGB image in, landmarks and a soft mask out.
 
 MediaPipe is imported here and nowhere else. A backend is any object with the
-:class:`PoseBackend` shape, so a MediaPipe Tasks model (or a fake, in tests)
-can replace the bundled one without touching the geometry.
+:class:`~silhouette.PoseBackend` shape, so a MediaPipe Tasks model (or a fake,
+in tests) can replace this one without touching the geometry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ModelNotFoundError
-from .landmarks import N_LANDMARKS, Landmarks
+from ..core.landmarks import N_LANDMARKS, Landmarks, PoseEstimate
+from ..errors import ModelNotFoundError
 
-__all__ = [
-    "MODEL_FILES",
-    "MediaPipePeople",
-    "MediaPipePose",
-    "PeopleBackend",
-    "PoseBackend",
-    "PoseEstimate",
-]
+__all__ = ["MODEL_FILES", "MediaPipePeople", "MediaPipePose"]
 
 #: Model files the bundled backends need, relative to the mediapipe package.
 MODEL_FILES = (
@@ -32,48 +23,6 @@ MODEL_FILES = (
     "modules/pose_landmark/pose_landmark_full.tflite",
     "modules/selfie_segmentation/selfie_segmentation.tflite",
 )
-
-
-@dataclass(frozen=True, eq=False)
-class PoseEstimate:
-    """What a pose backend found in one image.
-
-    Attributes
-    ----------
-    landmarks : Landmarks
-        33 landmarks in the pixel coordinates of the image passed in.
-    mask : (H, W) ndarray of float32
-        Soft person mask in [0, 1], same size as the image; 0.5 is the edge.
-    """
-
-    landmarks: Landmarks
-    mask: npt.NDArray[np.float32]
-
-
-@runtime_checkable
-class PoseBackend(Protocol):
-    """Finds one person's landmarks and mask in an RGB image."""
-
-    def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
-        """Return the most prominent person, or ``None`` if there is none."""
-        ...
-
-    def close(self) -> None:
-        """Release the model."""
-        ...
-
-
-@runtime_checkable
-class PeopleBackend(Protocol):
-    """Segments every person in an RGB image (no landmarks)."""
-
-    def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Soft mask (H, W) in [0, 1] of all people in the image."""
-        ...
-
-    def close(self) -> None:
-        """Release the model."""
-        ...
 
 
 def _solutions():

@@ -12,19 +12,17 @@ background between, is never mistaken for the hip.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter
 
+from ..results import Side
 from .anatomy import BodyFrame
 from .landmarks import Landmark, Landmarks
 
-__all__ = ["SideProfile", "side_profile"]
-
-Side = Literal["left", "right"]
+__all__ = ["SideProfile", "arm_overlap", "side_profile"]
 
 #: How far inside the hip-joint line (as a fraction of its lateral offset) a
 #: ray above the hip joints starts: inside the waist for every adult build.
@@ -54,8 +52,6 @@ class SideProfile:
         no edge was found on that level.
     xy : (K, 2) ndarray of float
         The edge points in image ``[x, y]`` pixels (NaN where ``u`` is NaN).
-    sharpness : (K,) ndarray of float
-        Slope of the soft mask across the edge, 1/pixels (steeper is crisper).
     clipped : (K,) ndarray of bool
         Levels whose ray left the image before leaving the body.
     clearance : (K,) ndarray of float
@@ -67,7 +63,6 @@ class SideProfile:
     v: npt.NDArray[np.float64]
     u: npt.NDArray[np.float64]
     xy: npt.NDArray[np.float64]
-    sharpness: npt.NDArray[np.float64]
     clipped: npt.NDArray[np.bool_]
     clearance: npt.NDArray[np.float64]
 
@@ -165,7 +160,6 @@ def side_profile(
     )
 
     u = np.full(v.shape, np.nan)
-    sharp = np.zeros(v.shape)
     clipped = np.zeros(v.shape, dtype=bool)
     started = samples[:, 0] >= 0.5
     below = samples < 0.5
@@ -183,7 +177,6 @@ def side_profile(
     out_before = ~inside_img[rows, jr]
     ok = ~out_before
     u[rows[ok]] = np.abs(start[rows[ok]]) + dist[ok]
-    sharp[rows[ok]] = (a - b)[ok] / ray_step_px
     clipped[rows[out_before]] = True
     no_exit = started & ~below.any(axis=1)
     clipped |= no_exit & ~inside_img[:, -1]
@@ -194,7 +187,7 @@ def side_profile(
     back = reenter > 0
     clearance[back] = np.maximum((reenter[back] - j[back]) * ray_step_px, 0.0)
     xy = frame.to_image(sign * u, v)
-    return SideProfile(side, v, u, xy, sharp, clipped, clearance)
+    return SideProfile(side, v, u, xy, clipped, clearance)
 
 
 #: Half-widths of the arm's parts and the finger reach beyond the MediaPipe

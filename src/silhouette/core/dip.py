@@ -22,7 +22,30 @@ import numpy.typing as npt
 from scipy.ndimage import gaussian_filter1d
 from scipy.spatial import ConvexHull, QhullError
 
-__all__ = ["DipGeometry", "bulge_level", "fill_gaps", "measure_dip", "outer_hull"]
+from .anatomy import BANDS
+
+__all__ = [
+    "DIP_THRESHOLD_RATIO",
+    "MIN_DIP_PX",
+    "DipGeometry",
+    "bulge_level",
+    "dip_of_profile",
+    "fill_gaps",
+    "measure_dip",
+    "outer_hull",
+]
+
+#: A dip counts as present from this depth, as a fraction of hip width
+#: (about 4 mm on a 35 cm wide hip): below it, mask noise and clothing folds
+#: are as large as the dip.
+DIP_THRESHOLD_RATIO = 0.012
+#: ... and never below this many pixels at the working resolution.
+MIN_DIP_PX = 1.0
+#: Scale at which the upper bulge must bulge, fraction of torso length
+#: (about 2.5 cm): finer than a dip, coarser than mask noise ...
+BULGE_SCALE = 0.05
+#: ... and by how much (about 0.5 mm; a pixel's fifth at typical sizes).
+MIN_BULGE = 0.001
 
 
 @dataclass(frozen=True)
@@ -315,3 +338,28 @@ def _love_handle(v: np.ndarray, u: np.ndarray, zone: np.ndarray, crest: int) -> 
         return 0.0
     outward = -_gap_to_chord(v, u, waist, crest)
     return float(max(0.0, outward.max()))
+
+
+def dip_of_profile(v: npt.ArrayLike, u: npt.ArrayLike, torso_px: float) -> DipGeometry:
+    """The dip of one side's profile, with the anatomical bands and scales.
+
+    Parameters
+    ----------
+    v, u : (K,) array_like of float
+        Heights above the hip joints (decreasing) and outward edge distances,
+        pixels, without gaps, over the analysis window.
+    torso_px : float
+        Torso length, pixels: the unit of every band and scale (see
+        :mod:`silhouette.core.anatomy`).
+    """
+    T = torso_px
+    return measure_dip(
+        v,
+        u,
+        crest=BANDS.pixels("crest", T),
+        trochanter=BANDS.pixels("trochanter", T),
+        love_handle=BANDS.pixels("love_handle", T),
+        smooth_px=max(1.0, 0.01 * T),
+        bulge_scale_px=BULGE_SCALE * T,
+        min_bulge_px=MIN_BULGE * T,
+    )

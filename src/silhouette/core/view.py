@@ -10,16 +10,13 @@ landmarks' relative depth, which overstates turns.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
+from ..results import View
 from .anatomy import BodyFrame
 from .landmarks import Landmark, Landmarks
 
-__all__ = ["FRONT_MAX_DEG", "SIDE_RANGE_DEG", "View", "body_yaw_deg", "classify_view"]
-
-View = Literal["front", "back", "side", "unknown"]
+__all__ = ["FRONT_MAX_DEG", "SIDE_RANGE_DEG", "body_yaw_deg", "classify_view"]
 
 #: Within this yaw of facing the camera (or facing away) the flanks are the
 #: body's outline: a front or back view.

@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .landmarks import Landmark
-from .pose import PoseEstimate
+from .landmarks import Landmark, PoseEstimate
 
 __all__ = ["MAX_PEOPLE", "largest_person"]
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from silhouette.curvature import bulge_level, fill_gaps, measure_dip, outer_hull
+from silhouette.core.dip import bulge_level, fill_gaps, measure_dip, outer_hull
 
-# The package's bands (silhouette.anatomy.BANDS) for a 300 px torso.
+# The package's bands (silhouette.core.anatomy.BANDS) for a 300 px torso.
 V = np.arange(150.0, -150.5, -1.0)  # heights, pixels, top first
 BANDS = dict(crest=(-15.0, 75.0), trochanter=(-150.0, 30.0), love_handle=(75.0, 150.0))
 

@@ -1,6 +1,6 @@
 """The HTML progress report of a batch: timeline, trend plot and plain words.
 
-Built from the result records (see :mod:`silhouette.store`) alone, so it can be
+Built from the result records (see :mod:`silhouette.apps.records`) alone, so it can be
 rebuilt at any time. The page needs no network: styles are inline, the plot is
 inline SVG, thumbnails are files beside it. Every file name and message is
 escaped by Jinja2's autoescaping.
@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .store import atomic_write_text
+from ..files import atomic_write_text
+from .records import BatchRecord, Status
 from .trend import Trend, TrendPoint, compute_trend
 
 __all__ = ["render_report", "trend_points", "write_report"]
@@ -24,17 +25,17 @@ __all__ = ["render_report", "trend_points", "write_report"]
 _COLOURS = {"left": "#ff8c00", "right": "#00a6e0"}
 
 
-def trend_points(records: Sequence[dict[str, Any]]) -> list[TrendPoint]:
+def trend_points(records: Sequence[BatchRecord]) -> list[TrendPoint]:
     """Dated measurements of the records that measured a person."""
     points = []
     for r in records:
-        res = r.get("result")
-        if r.get("status") != "measured" or res is None or r.get("date") is None:
+        res = r.result
+        if r.status is not Status.MEASURED or res is None or r.when is None:
             continue
         sides = res["sides"]
         points.append(
             TrendPoint(
-                when=datetime.fromisoformat(r["date"]),
+                when=r.when,
                 left_ratio=sides["left"]["dip_depth_ratio"],
                 right_ratio=sides["right"]["dip_depth_ratio"],
                 left_cm=sides["left"]["dip_depth_cm"],
@@ -46,26 +47,22 @@ def trend_points(records: Sequence[dict[str, Any]]) -> list[TrendPoint]:
 
 
 def render_report(
-    records: Sequence[dict[str, Any]], *, folder: str, include_posed: bool = False
+    records: Sequence[BatchRecord], *, folder: str, include_posed: bool = False
 ) -> str:
     """The report page as HTML text."""
     from jinja2 import Environment, select_autoescape
 
-    from . import __version__
+    from .. import __version__
 
     points = trend_points(records)
     trend = compute_trend(points, include_posed=include_posed)
-    ordered = sorted(records, key=lambda r: (r.get("date") or "", r.get("file") or ""))
+    ordered = sorted(records, key=lambda r: (r.date or "", r.file))
     cards = [_card(r) for r in ordered]
-    counts = {
-        "measured": sum(r["status"] == "measured" for r in records),
-        "no_person": sum(r["status"] == "no_person" for r in records),
-        "error": sum(r["status"] == "error" for r in records),
-        "posed": sum(c["posed"] for c in cards),
-    }
+    counts = {status.value: sum(r.status is status for r in records) for status in Status}
+    counts["posed"] = sum(c["posed"] for c in cards)
     env = Environment(autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(
-        resources.files("silhouette").joinpath("templates/report.html").read_text("utf-8")
+        resources.files(__package__).joinpath("templates/report.html").read_text("utf-8")
     )
     summary = trend.summary() if points else ["No photo with a measured person yet."]
     return template.render(
@@ -83,7 +80,7 @@ def render_report(
 
 
 def write_report(
-    records: Sequence[dict[str, Any]],
+    records: Sequence[BatchRecord],
     out_dir: str | Path,
     *,
     folder: str,
@@ -95,8 +92,8 @@ def write_report(
     return path
 
 
-def _card(r: dict[str, Any]) -> dict[str, Any]:
-    res = r.get("result") or {}
+def _card(r: BatchRecord) -> dict[str, Any]:
+    res = r.result or {}
     sides = res.get("sides", {})
 
     def depth(side: str) -> str:
@@ -106,15 +103,14 @@ def _card(r: dict[str, Any]) -> dict[str, Any]:
         cm = f", {s['dip_depth_cm']:.1f} cm" if s.get("dip_depth_cm") is not None else ""
         return f"{100 * s['dip_depth_ratio']:.1f}%{cm}"
 
-    date = r.get("date")
     return {
-        "file": r.get("file"),
-        "date": datetime.fromisoformat(date).strftime("%d %b %Y") if date else "no date",
-        "date_source": r.get("date_source") or "unknown",
-        "status": r.get("status"),
-        "error": r.get("error"),
-        "thumbnail": r.get("thumbnail"),
-        "overlay": r.get("overlay"),
+        "file": r.file,
+        "date": r.when.strftime("%d %b %Y") if r.when else "no date",
+        "date_source": r.date_source or "unknown",
+        "status": r.status.value,
+        "error": r.error,
+        "thumbnail": r.thumbnail,
+        "overlay": r.overlay,
         "left": depth("left"),
         "right": depth("right"),
         "posed": bool((res.get("stance") or {}).get("hip_popped")),

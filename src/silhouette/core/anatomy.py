@@ -38,7 +38,17 @@ import numpy.typing as npt
 
 from .landmarks import Landmark, Landmarks
 
-__all__ = ["BANDS", "Bands", "BodyFrame", "body_frame"]
+__all__ = [
+    "BANDS",
+    "MIN_VISIBILITY",
+    "Bands",
+    "BodyFrame",
+    "band_lines",
+    "body_frame",
+    "head_top",
+    "is_standing",
+    "pixels_per_cm",
+]
 
 #: Landmarks with visibility below this are treated as not seen.
 MIN_VISIBILITY = 0.5
@@ -54,6 +64,15 @@ class Bands:
     trochanter: tuple[float, float] = (-0.50, 0.10)
     window_bottom: float = -0.50
     waist: tuple[float, float] = (0.25, 0.50)
+
+    def pixels(self, name: str, torso_px: float) -> tuple[float, float]:
+        """``(low, high)`` of band ``name`` in pixels for a torso of ``torso_px``.
+
+        >>> BANDS.pixels("crest", 100.0)
+        (-5.0, 25.0)
+        """
+        lo, hi = getattr(self, name)
+        return lo * torso_px, hi * torso_px
 
 
 BANDS = Bands()
@@ -155,3 +174,96 @@ def body_frame(landmarks: Landmarks, image_shape: tuple[int, int]) -> BodyFrame 
     roll = float(np.degrees(np.arctan2(up[0], -up[1])))
     half = float(abs((lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]) @ lateral) / 2.0)
     return BodyFrame(hips, up, lateral, torso, roll, half)
+
+
+#: Shortest vertical thigh (hip to knee, fraction of torso) of a standing leg.
+_MIN_THIGH = 0.55
+
+
+def is_standing(frame: BodyFrame, lm: Landmarks, shape: tuple[int, int]) -> bool:
+    """False when a seen knee is far too high for a standing leg.
+
+    Standing, each knee is about 0.9 torso lengths below the hip joints (the
+    bent knee of a hip-popped stance still 0.8); sitting, crouching or a lunge
+    brings a knee up towards hip level. Knees out of the photo are no evidence.
+    """
+    h, w = shape
+    # A knee the model puts against the photo's edge is usually cut off and
+    # guessed there, not seen.
+    edge = 0.1 * frame.torso_px
+    for knee in (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE):
+        x, y = lm[knee]
+        inside = edge <= x < w - edge and edge <= y < h - edge
+        if lm.visibility[knee] < MIN_VISIBILITY or not inside:
+            continue
+        if -frame.to_frame(lm[knee])[1] < _MIN_THIGH * frame.torso_px:
+            return False
+    return True
+
+
+def head_top(mask: npt.NDArray[np.floating], frame: BodyFrame, lm: Landmarks) -> float | None:
+    """Height of the top of the head along the body axis, pixels, or None.
+
+    Walks up the body axis from the nose until the mask ends; None when the
+    head runs out of the photo.
+    """
+    T = frame.torso_px
+    start = frame.to_frame(lm[Landmark.NOSE])
+    v = start[1] + np.arange(0.0, 0.8 * T, 0.5)
+    pts = frame.to_image(np.full_like(v, start[0]), v)
+    h, w = mask.shape
+    inside = (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
+    cols = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+    rows = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+    vals = np.where(inside, mask[rows, cols], np.nan)
+    out = np.nonzero(~(vals >= 0.5))[0]
+    if out.size == 0 or out[0] == 0 or not inside[out[0]]:
+        return None
+    return float(v[out[0]])
+
+
+def pixels_per_cm(
+    mask: npt.NDArray[np.floating],
+    frame: BodyFrame,
+    lm: Landmarks,
+    height_cm: float,
+    shape: tuple[int, int],
+) -> float | None:
+    """Image scale from the person's standing height, pixels per cm, or None.
+
+    The head's top (from the mask) to the lower of the seen heels and toes,
+    along the body axis. None unless the head and at least two foot points
+    are in the photo.
+    """
+    L = Landmark
+    h, w = shape
+    feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    seen = [
+        k
+        for k in feet
+        if lm.visibility[k] >= MIN_VISIBILITY
+        and 0 <= lm.xy[k][0] <= w - 1
+        and 0 <= lm.xy[k][1] <= h - 1
+    ]
+    top = head_top(mask, frame, lm)
+    if len(seen) < 2 or top is None:
+        return None
+    bottom = min(frame.to_frame(lm[k])[1] for k in seen)
+    return (top - bottom) / height_cm
+
+
+def band_lines(frame: BodyFrame, hip_width: float) -> dict[str, npt.NDArray[np.float64]]:
+    """Crest and trochanter band edges as lines across the hips, for drawing.
+
+    Each maps to a (2, 2, 2) array: the band's top and bottom lines, each two
+    ``[x, y]`` end points, pixels.
+    """
+    T = frame.torso_px
+    lines = {}
+    # The crest band is drawn a little further out: the two bands overlap.
+    for name, reach in (("crest", 0.68 * hip_width), ("trochanter", 0.60 * hip_width)):
+        lo, hi = getattr(BANDS, name)
+        lat = np.array([[-reach, reach], [-reach, reach]])
+        v = np.array([[hi, hi], [lo, lo]]) * T
+        lines[name] = frame.to_image(lat, v)
+    return lines

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from silhouette import Analysis, Landmarks
-from silhouette.anatomy import BodyFrame, body_frame
-from silhouette.curvature import fill_gaps
+from silhouette.core.anatomy import BodyFrame, body_frame
+from silhouette.core.dip import fill_gaps
 
 #: Heights of the injected notch, fractions of torso length above the hip
 #: joints: its upper rim well inside the crest band, its lower rim inside the

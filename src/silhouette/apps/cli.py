@@ -19,6 +19,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..files import printable
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -52,7 +54,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     p = argparse.ArgumentParser(
         prog="silhouette",
@@ -145,19 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def printable(text: str) -> str:
-    """See :func:`silhouette.io.printable` (imported late: it needs numpy)."""
-    from .io import printable as _printable
-
-    return _printable(text)
-
-
 def _single(args: argparse.Namespace) -> int:
     try:
         with _quiet_native_logs():
-            from . import Analyzer, ImageDecodeError, annotate
-            from .draw import OVERLAY_MAX_SIDE
-            from .io import read_image
+            from .. import Analyzer, ImageDecodeError, annotate
+            from ..draw import OVERLAY_MAX_SIDE
+            from ..io import read_image
 
             try:
                 with Analyzer() as analyzer:
@@ -196,6 +191,7 @@ def _batch(args: argparse.Namespace) -> int:
         try:
             with _quiet_native_logs():
                 from .batch import run_batch
+                from .report import write_report
 
                 summary = run_batch(
                     args.folder,
@@ -205,9 +201,14 @@ def _batch(args: argparse.Namespace) -> int:
                     height_cm=args.height_cm,
                     overlays=args.overlays,
                     retry_errors=args.retry_errors,
-                    include_posed=args.include_posed,
                     progress=bar.update,
                     on_total=lambda n: bar.reset(total=n),
+                )
+                report = write_report(
+                    summary.records,
+                    out,
+                    folder=args.folder.resolve().name,
+                    include_posed=args.include_posed,
                 )
         except KeyboardInterrupt:
             print(
@@ -230,7 +231,7 @@ def _batch(args: argparse.Namespace) -> int:
     )
     for name, message in summary.errors:
         print(f"  ! {printable(name)}: {printable(message)}")
-    print(f"Report: {summary.report}")
+    print(f"Report: {printable(str(report))}")
     return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from PIL import Image
 
-from .io import register_heif
+from ..io import register_heif
 
 __all__ = ["PhotoDate", "date_from_name", "photo_date"]
 

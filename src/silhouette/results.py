@@ -8,19 +8,64 @@ integer coordinates. ``left`` and ``right`` are always the person's own
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SCHEMA_VERSION", "Analysis", "HipSide", "Notice", "Point", "Stance", "flat_row"]
+from .errors import InvalidInputError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Analysis",
+    "HipSide",
+    "Notice",
+    "Point",
+    "Side",
+    "Stance",
+    "View",
+    "flat_row",
+]
 
 SCHEMA_VERSION = "1"
 
 Point = tuple[float, float]
+#: The person's anatomical side.
 Side = Literal["left", "right"]
+#: Which way the body faces the camera.
 View = Literal["front", "back", "side", "unknown"]
+_SIDES = get_args(Side)
+_VIEWS = get_args(View)
+
+
+def _check_number(
+    owner: object, name: str, *, lo: float | None = None, hi: float | None = None
+) -> None:
+    """Raise unless attribute ``name`` is None or a finite number in [lo, hi]."""
+    value = getattr(owner, name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{name} must be finite, got {value}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise InvalidInputError(f"{name} must be in [{lo}, {hi}], got {value}")
+
+
+def _check_point(owner: object, name: str) -> None:
+    p = getattr(owner, name)
+    if p is None:
+        return
+    if len(p) != 2 or not all(math.isfinite(float(c)) for c in p):
+        raise InvalidInputError(f"{name} must be a finite (x, y) point, got {p!r}")
+
+
+def _check_side(owner: object, name: str) -> None:
+    value = getattr(owner, name)
+    if value is not None and value not in _SIDES:
+        raise InvalidInputError(f"{name} must be 'left', 'right' or None, got {value!r}")
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:
@@ -45,6 +90,12 @@ class Notice:
 
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.code, str) and self.code.isidentifier()):
+            raise InvalidInputError(f"code must be an identifier, got {self.code!r}")
+        if not (isinstance(self.message, str) and self.message.strip()):
+            raise InvalidInputError("message must be a non-empty sentence")
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
@@ -102,15 +153,32 @@ class HipSide:
     reason: str | None = None
 
     def __post_init__(self) -> None:
-        if self.side not in ("left", "right"):
-            raise ValueError(f"side must be 'left' or 'right', got {self.side!r}")
-        for name in ("dip_depth_px", "dip_depth_ratio", "love_handle_px"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
-            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
-        outline = np.asarray(self.outline, dtype=np.float64).reshape(-1, 2)
+        if self.side not in _SIDES:
+            raise InvalidInputError(f"side must be 'left' or 'right', got {self.side!r}")
+        for name in (
+            "dip_depth_px",
+            "dip_depth_ratio",
+            "dip_depth_cm",
+            "love_handle_px",
+            "love_handle_ratio",
+        ):
+            _check_number(self, name, lo=0.0)
+        _check_number(self, "confidence", lo=0.0, hi=1.0)
+        for name in ("crest", "trochanter", "deepest"):
+            _check_point(self, name)
+        if self.dip_present is not None and not isinstance(self.dip_present, (bool, np.bool_)):
+            raise InvalidInputError(f"dip_present must be a bool or None, got {self.dip_present!r}")
+        if self.dip_depth_px is None and any(
+            getattr(self, n) is not None
+            for n in ("dip_depth_ratio", "dip_depth_cm", "dip_present", "confidence", "deepest")
+        ):
+            raise InvalidInputError("a side without a depth can have no other measurement")
+        if self.deepest is not None and self.crest is None:
+            raise InvalidInputError("a dip's deepest point needs its upper bulge (crest)")
+        try:
+            outline = np.asarray(self.outline, dtype=np.float64).reshape(-1, 2)
+        except ValueError as exc:
+            raise InvalidInputError(f"outline must be (K, 2) points: {exc}") from None
         object.__setattr__(self, "outline", outline)
 
     @property
@@ -159,6 +227,16 @@ class Stance:
     weight_side: Side | None = None
     exaggerated_side: Side | None = None
     camera_roll_deg: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_number(self, "pelvic_tilt_deg", lo=-90.0, hi=90.0)
+        _check_number(self, "camera_roll_deg", lo=-180.0, hi=180.0)
+        _check_side(self, "weight_side")
+        _check_side(self, "exaggerated_side")
+        if self.hip_popped is not None and not isinstance(self.hip_popped, (bool, np.bool_)):
+            raise InvalidInputError(f"hip_popped must be a bool or None, got {self.hip_popped!r}")
+        if self.weight_side is not None and not self.hip_popped:
+            raise InvalidInputError("weight_side is only given for a hip-popped stance")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -232,13 +310,86 @@ class Analysis:
     bands: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.width < 1 or self.height < 1:
-            raise ValueError(f"image size must be positive, got {self.width}x{self.height}")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InvalidInputError(f"{name} must be a positive int, got {value!r}")
+        if not isinstance(self.left, HipSide) or not isinstance(self.right, HipSide):
+            raise InvalidInputError("left and right must be HipSide objects")
         if self.left.side != "left" or self.right.side != "right":
-            raise ValueError("left and right must be HipSide('left') and HipSide('right')")
-        if self.view not in (None, "front", "back", "side", "unknown"):
-            raise ValueError(f"unknown view {self.view!r}")
+            raise InvalidInputError("left and right must be HipSide('left') and HipSide('right')")
+        if self.view is not None and self.view not in _VIEWS:
+            raise InvalidInputError(f"unknown view {self.view!r}")
+        _check_number(self, "body_yaw_deg", lo=-180.0, hi=180.0)
+        _check_number(self, "symmetry", lo=0.0, hi=1.0)
+        for name in ("waist_to_hip_ratio", "pelvic_height_index"):
+            _check_number(self, name, lo=0.0)
+        for name in ("hip_width_px", "torso_px", "px_per_cm"):
+            _check_number(self, name, lo=0.0)
+        if not self.person_found and (
+            self.left.measured or self.right.measured or self.view is not None
+        ):
+            raise InvalidInputError("an analysis without a person can have no measurement")
+        if self.landmarks is not None:
+            lm = np.asarray(self.landmarks, dtype=np.float64)
+            if lm.shape != (33, 3) or not np.all(np.isfinite(lm)):
+                raise InvalidInputError(
+                    f"landmarks must be a finite (33, 3) array, got shape {lm.shape}"
+                )
+            object.__setattr__(self, "landmarks", lm)
+        if not all(isinstance(w, Notice) for w in self.warnings):
+            raise InvalidInputError("warnings must be Notice objects")
         object.__setattr__(self, "warnings", tuple(self.warnings))
+
+    def rescaled(self, width: int, height: int) -> Analysis:
+        """The same analysis in the pixels of a ``width`` x ``height`` image.
+
+        The measurement chain works at a reduced size; this is the one place
+        where its pixels become the original photo's. Points move with pixel
+        centres kept at integer coordinates; lengths scale; ``px_per_cm``
+        scales with them, so ``dip_depth_px / dip_depth_cm`` stays equal to it.
+
+        Examples
+        --------
+        >>> a = Analysis(100, 50, person_found=True, view="front", px_per_cm=2.0)
+        >>> a.rescaled(400, 200).px_per_cm
+        8.0
+        """
+        k = (width / self.width + height / self.height) / 2.0
+
+        def pt(p: Point | None) -> Point | None:
+            return None if p is None else ((p[0] + 0.5) * k - 0.5, (p[1] + 0.5) * k - 0.5)
+
+        def ln(x: float | None) -> float | None:
+            return None if x is None else x * k
+
+        def side(s: HipSide) -> HipSide:
+            return replace(
+                s,
+                dip_depth_px=ln(s.dip_depth_px),
+                love_handle_px=ln(s.love_handle_px),
+                crest=pt(s.crest),
+                trochanter=pt(s.trochanter),
+                deepest=pt(s.deepest),
+                outline=(s.outline + 0.5) * k - 0.5,
+            )
+
+        landmarks = None
+        if self.landmarks is not None:
+            landmarks = self.landmarks.copy()
+            landmarks[:, :2] = (landmarks[:, :2] + 0.5) * k - 0.5
+        return replace(
+            self,
+            width=width,
+            height=height,
+            left=side(self.left),
+            right=side(self.right),
+            hip_width_px=ln(self.hip_width_px),
+            torso_px=ln(self.torso_px),
+            px_per_cm=ln(self.px_per_cm),
+            landmarks=landmarks,
+            bands={name: (line + 0.5) * k - 0.5 for name, line in self.bands.items()},
+        )
 
     @property
     def sides(self) -> dict[str, HipSide]:

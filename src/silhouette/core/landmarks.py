@@ -1,4 +1,4 @@
-"""Body landmarks in image pixels, independent of the model that found them.
+"""Body landmarks and what a pose backend returns, independent of any model.
 
 The indices follow MediaPipe's 33-point pose topology (``PoseLandmark``), so a
 MediaPipe result maps onto :class:`Landmarks` without reordering. ``LEFT_*`` is
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Landmark", "Landmarks"]
+from ..errors import InvalidInputError
+
+__all__ = ["Landmark", "Landmarks", "PeopleBackend", "PoseBackend", "PoseEstimate"]
 
 
 class Landmark(IntEnum):
@@ -84,15 +87,17 @@ class Landmarks:
         xy = np.asarray(self.xy, dtype=np.float64)
         vis = np.asarray(self.visibility, dtype=np.float64)
         if xy.shape != (N_LANDMARKS, 2):
-            raise ValueError(f"xy must have shape ({N_LANDMARKS}, 2), got {xy.shape}")
+            raise InvalidInputError(f"xy must have shape ({N_LANDMARKS}, 2), got {xy.shape}")
         if vis.shape != (N_LANDMARKS,):
-            raise ValueError(f"visibility must have shape ({N_LANDMARKS},), got {vis.shape}")
+            raise InvalidInputError(f"visibility must have shape ({N_LANDMARKS},), got {vis.shape}")
         if not np.all(np.isfinite(xy)):
-            raise ValueError("xy must be finite")
+            raise InvalidInputError("xy must be finite")
+        if not np.all(np.isfinite(vis)):
+            raise InvalidInputError("visibility must be finite")
         if self.world is not None:
             world = np.asarray(self.world, dtype=np.float64)
             if world.shape != (N_LANDMARKS, 3) or not np.all(np.isfinite(world)):
-                raise ValueError(
+                raise InvalidInputError(
                     f"world must be finite with shape ({N_LANDMARKS}, 3), got {world.shape}"
                 )
             object.__setattr__(self, "world", world)
@@ -106,3 +111,72 @@ class Landmarks:
     def mid(self, a: Landmark, b: Landmark) -> npt.NDArray[np.float64]:
         """Midpoint of two landmarks, ``[x, y]`` pixels."""
         return (self.xy[a] + self.xy[b]) / 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class PoseEstimate:
+    """What a pose backend found in one image.
+
+    Any backend may build one, so it is checked on construction: a mask of
+    the wrong shape or scale would otherwise give plausible but wrong depths.
+
+    Attributes
+    ----------
+    landmarks : Landmarks
+        33 landmarks in the pixel coordinates of the image passed in.
+    mask : (H, W) ndarray of float32
+        Soft person mask in [0, 1], same size as the image; 0.5 is the edge.
+
+    Raises
+    ------
+    InvalidInputError
+        The mask is not 2-D, not a float or bool array, or has values outside
+        [0, 1] (a mask scaled 0-255 must be divided by 255 first).
+    """
+
+    landmarks: Landmarks
+    mask: npt.NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.landmarks, Landmarks):
+            raise InvalidInputError(
+                f"landmarks must be a Landmarks, got {type(self.landmarks).__name__}"
+            )
+        mask = np.asarray(self.mask)
+        if mask.ndim != 2 or min(mask.shape) < 1:
+            raise InvalidInputError(f"mask must be a non-empty 2-D array, got shape {mask.shape}")
+        if mask.dtype.kind not in "fb":
+            raise InvalidInputError(
+                f"mask must be float in [0, 1] (or bool), got dtype {mask.dtype}"
+            )
+        mask = mask.astype(np.float32, copy=False)
+        lo, hi = float(mask.min()), float(mask.max())
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo >= 0.0 and hi <= 1.0):
+            raise InvalidInputError(f"mask values must lie in [0, 1], got {lo:g} to {hi:g}")
+        object.__setattr__(self, "mask", mask)
+
+
+@runtime_checkable
+class PoseBackend(Protocol):
+    """Finds one person's landmarks and mask in an RGB image."""
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
+        """Return the most prominent person, or ``None`` if there is none."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+@runtime_checkable
+class PeopleBackend(Protocol):
+    """Segments every person in an RGB image (no landmarks)."""
+
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Soft mask (H, W) in [0, 1] of all people in the image."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...

@@ -1,0 +1,1 @@
+"""Applications built on the library: the command line, the batch runner, the report."""

@@ -1,0 +1,1 @@
+"""Model backends that turn an RGB image into a :class:`~silhouette.PoseEstimate`."""

@@ -1,0 +1,1 @@
+"""Builders and data access shared by the tests and the benchmarks."""
