@@ -1,13 +1,17 @@
 """Hip-dip geometry of one side's profile: pure NumPy, no images, no models.
 
 A profile is the outward distance ``u`` of the body edge from the body axis at
-heights ``v`` (pixels, top to bottom). The hip dip is the inward gap between
-the outline and the line that spans from an outward bulge at iliac-crest
-level (the upper bulge) to one at trochanter level (the lower bulge); its
-depth is the largest perpendicular distance from that line to the outline. A
-bulge is a point where the outline bulges outwards at the scale of the body (a
-few centimetres); the line from it is the tangent that leaves the rest of the
-outline inside (see :func:`measure_dip`).
+heights ``v`` (pixels, top to bottom). The hip dip is the inward curve of the
+outline between an outward bulge at iliac-crest level (the upper bulge) and one
+at trochanter level (the lower bulge): from the upper bulge, the line that
+leaves the outline below on its inner side (the tangent) spans the dip, and the
+depth is how far the outline falls inside that line, as far as the bulge below
+holds it (like water held between two walls). See :func:`measure_dip`.
+
+The depth is a continuous function of the outline: moving the outline by a
+fraction of a pixel moves the depth by about as much, never from "no dip" to
+a dip of 2 % of hip width. Every choice it makes is a maximum or minimum over
+a fixed set of levels, not a yes/no test.
 
 Love handles are measured apart: they are outward bulges *above* the crest,
 the opposite of a dip, and never change the dip depth.
@@ -26,11 +30,13 @@ from .anatomy import BANDS
 
 __all__ = [
     "DIP_THRESHOLD_RATIO",
+    "HULL_WEIGHT",
     "MIN_DIP_PX",
     "DipGeometry",
     "bulge_level",
     "dip_of_profile",
     "fill_gaps",
+    "hull_gap",
     "measure_dip",
     "outer_hull",
 ]
@@ -41,11 +47,24 @@ __all__ = [
 DIP_THRESHOLD_RATIO = 0.012
 #: ... and never below this many pixels at the working resolution.
 MIN_DIP_PX = 1.0
-#: Scale at which the upper bulge must bulge, fraction of torso length
-#: (about 2.5 cm): finer than a dip, coarser than mask noise ...
-BULGE_SCALE = 0.05
-#: ... and by how much (about 0.5 mm; a pixel's fifth at typical sizes).
-MIN_BULGE = 0.001
+#: A point of the crest band that lies inside the outline's convex hull is
+#: less of a bulge: the dip hanging from it is reduced by this share of its
+#: distance inside the hull ...
+HULL_WEIGHT = 0.25
+#: ... and by this share of the part of that distance that no hollow above it
+#: backs (the outline above does not recede again: the flank just keeps
+#: flaring from the waist). Together they exceed what a concave flare's own
+#: curve gives in this window (0.6 of the distance), so a flare anchors no
+#: dip, while the rim of a real dent still does. Chosen on the shared renders,
+#: not on the re-takes (docs/accuracy.md).
+UNBACKED_WEIGHT = 0.5
+#: The deepest point of a hip dip lies above the trochanter's widest part:
+#: gaps between the heights below (fractions of torso length) fade out, so a
+#: hollow between the trochanter and an outer-thigh bulge is not a hip dip.
+DEEPEST_FADE = (-0.10, -0.25)
+#: Depths below this are rounding (a straight flank's float noise), pixels:
+#: the outline then has no dip and no bulges to name.
+_NO_DIP_PX = 0.005
 
 
 @dataclass(frozen=True)
@@ -55,14 +74,16 @@ class DipGeometry:
     Attributes
     ----------
     depth_px : float
-        Largest perpendicular distance of the outline inside the line joining
-        the two bulges, pixels; 0 when there is no upper bulge.
+        Largest perpendicular distance of the outline inside the line from the
+        upper bulge, as far as the lower bulge holds it, pixels; 0 when the
+        outline has no dip.
     upper : int or None
         Index of the upper bulge (iliac crest / gluteus medius shelf), or None
-        when the outline has no bulge at crest level.
+        when there is no dip.
     lower : int
-        Index of the lower bulge (greater trochanter / outer thigh): the
-        spanning hull vertex, or the widest point of the trochanter band.
+        Index of the lower bulge (greater trochanter / outer thigh): the wall
+        below the deepest point, or the widest point of the trochanter band
+        when there is no dip.
     deepest : int or None
         Index of the deepest point of the dip.
     love_handle_px : float
@@ -196,8 +217,9 @@ def measure_dip(
     trochanter: tuple[float, float],
     love_handle: tuple[float, float],
     smooth_px: float = 2.0,
-    bulge_scale_px: float = 10.0,
-    min_bulge_px: float = 0.1,
+    hull_weight: float = HULL_WEIGHT,
+    unbacked_weight: float = UNBACKED_WEIGHT,
+    deepest_fade: tuple[float, float] | None = None,
 ) -> DipGeometry:
     """Find the hip dip on one side's profile.
 
@@ -216,13 +238,14 @@ def measure_dip(
     smooth_px : float, optional
         Gaussian sigma along the profile, pixels. Higher is steadier on ragged
         masks but flattens narrow dips.
-    bulge_scale_px : float, optional
-        Scale at which a point must bulge outwards to be the upper bulge,
-        pixels. About 2.5 cm on the body.
-    min_bulge_px : float, optional
-        How far outside the line joining the outline one scale above and one
-        below a point must lie to be a bulge, pixels. Above the mask's noise:
-        a straight or flaring flank does not bulge.
+    hull_weight, unbacked_weight : float, optional
+        Shares of an upper bulge's distance inside the outline's convex hull,
+        and of the part of it that no hollow above backs, taken off its dip
+        (see Notes), each in [0, 1].
+    deepest_fade : (float, float), optional
+        ``(full, none)`` heights, pixels: a gap at or above ``full`` counts
+        whole, one at or below ``none`` not at all, linearly between. Default:
+        no fading.
 
     Returns
     -------
@@ -230,16 +253,23 @@ def measure_dip(
 
     Notes
     -----
-    The upper bulge is a point of the crest band where the outline bulges:
-    it lies at least ``min_bulge_px`` outside the line joining the outline
-    one ``bulge_scale_px`` above and one below it (the iliac-crest shelf, or
-    the rim of a notch). From it, the line that leaves every lower point of
-    the outline on its inner side touches the outline again at the lower
-    bulge (a tangent); the dip is the largest perpendicular gap under that
-    line, and the upper bulge is the one that makes it deepest. A straight
-    flank, or one that flares out from the waist (concave all the way), has
-    no upper bulge and so no dip; a notch in either has convex rims and is
-    found.
+    For every point ``a`` of the crest band, the tangent from it (the line
+    that leaves every lower point of the outline on its inner side) is the
+    line a dip hanging from ``a`` is measured against. The gap between that
+    line and the outline, perpendicular to the line, is counted at each level
+    only as far as a wall below holds it: the gap there less the smallest gap
+    further down in the trochanter band (the water a basin would hold). So a
+    dip needs an outward bulge on both sides, and the outline receding below
+    the trochanter is not one. The candidate ``a`` is worth that held depth
+    less ``hull_weight`` times its distance inside the convex hull of the
+    whole profile: a point on the hull (a real crest shelf, or the rim of a
+    notch) counts fully, while a point on a smoothly flaring flank (concave
+    from the waist down, no shelf) is deep inside the hull and anchors
+    nothing. The dip is the best candidate.
+
+    Each step is a maximum or minimum over a fixed set of levels, so the
+    depth moves continuously with the outline: no threshold decides whether
+    a bulge exists.
 
     Examples
     --------
@@ -249,8 +279,8 @@ def measure_dip(
     >>> notch = np.where(abs(v) < 40, 0.5 * (1 + np.cos(np.pi * v / 40)), 0.0)
     >>> g = measure_dip(v, 50 - 4 * notch, crest=(10, 60), trochanter=(-100, -10),
     ...                 love_handle=(60, 100), smooth_px=0)
-    >>> round(g.depth_px, 1), float(v[g.deepest]), float(v[g.upper])
-    (4.0, 0.0, 40.0)
+    >>> round(g.depth_px, 1), float(v[g.deepest]), float(v[g.upper]), float(v[g.lower])
+    (4.0, 0.0, 40.0, -40.0)
     """
     v = np.asarray(v, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
@@ -260,6 +290,9 @@ def measure_dip(
         raise ValueError("v must be strictly decreasing (top of the body first)")
     if not np.all(np.isfinite(u)):
         raise ValueError("u must not contain NaN; fill gaps first")
+    for name, weight in (("hull_weight", hull_weight), ("unbacked_weight", unbacked_weight)):
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {weight}")
     if smooth_px > 0:
         u = gaussian_filter1d(u, smooth_px, mode="nearest")
 
@@ -270,59 +303,89 @@ def measure_dip(
     in_crest, in_troch = band(crest), band(trochanter)
     if not in_crest.any() or not in_troch.any():
         raise ValueError("the profile does not cover the crest and trochanter bands")
+    fade = np.ones_like(v)
+    if deepest_fade is not None:
+        full, none = deepest_fade
+        fade = np.clip((v - none) / (full - none), 0.0, 1.0)
 
     crest_top = int(np.argmax(in_crest))
-    bottom = v.size - 1
-    best = _best_chord(v, u, in_crest, in_troch, max(1.0, bulge_scale_px), min_bulge_px)
-    troch_idx = np.nonzero(in_troch)[0]
+    # The hull is taken with the flank above the crest band no wider than the
+    # band's top: a love handle bulging out above must not pull the hull away
+    # from a crest shelf below it, while a waist receding above still counts.
+    g = hull_gap(v, np.where(np.arange(v.size) < crest_top, np.minimum(u, u[crest_top]), u))
+    # How far the outline recedes again somewhere above each level (inside
+    # the hull beyond that level's own distance): a hollow that backs it.
+    backed = np.maximum.accumulate(g) - g
+    penalty = hull_weight * g + unbacked_weight * np.maximum(g - backed, 0.0)
+    best = _held_dip(v, u, in_crest, in_troch, fade, penalty)
     if best is not None:
         depth, upper, lower, deepest = best
     else:
+        troch_idx = np.nonzero(in_troch)[0]
         depth, upper, deepest = 0.0, None, None
         lower = int(troch_idx[np.argmax(u[troch_idx])])
+    bottom = v.size - 1
     lower_closed = lower != bottom or u[bottom] <= u[bottom - 1]
-
     love = _love_handle(v, u, band(love_handle), upper if upper is not None else crest_top)
     return DipGeometry(depth, upper, lower, deepest, love, bool(lower_closed))
 
 
-def _best_chord(
+def hull_gap(v: npt.ArrayLike, u: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Distance of each sample inside the profile's outer convex hull, pixels.
+
+    Measured perpendicular to the hull edge above the sample; 0 on the hull.
+
+    Examples
+    --------
+    >>> hull_gap([2.0, 1.0, 0.0, -1.0, -2.0], [0.0, 3.0, 1.0, 3.0, 0.0]).round(3)
+    array([0., 0., 2., 0., 0.])
+    """
+    v = np.asarray(v, dtype=np.float64)
+    u = np.asarray(u, dtype=np.float64)
+    idx = outer_hull(v, u)
+    edge = np.clip(np.searchsorted(idx, np.arange(v.size), side="right") - 1, 0, idx.size - 2)
+    a, b = idx[edge], idx[edge + 1]
+    slope = (u[b] - u[a]) / (v[b] - v[a])
+    line = u[a] + slope * (v - v[a])
+    return np.maximum(line - u, 0.0) / np.hypot(1.0, slope)
+
+
+def _held_dip(
     v: np.ndarray,
     u: np.ndarray,
     in_crest: np.ndarray,
     in_troch: np.ndarray,
-    scale_px: float,
-    min_bulge_px: float,
+    fade: np.ndarray,
+    penalty: np.ndarray,
 ) -> tuple[float, int, int, int] | None:
-    """(depth, upper, lower, deepest) of the deepest dip, or None."""
-    step = abs(v[0] - v[1])
-    s = max(1, round(scale_px / step))
-    up, down = np.r_[np.full(s, u[0]), u[:-s]], np.r_[u[s:], np.full(s, u[-1])]
-    convexity = u - 0.5 * (up + down)
-    a = np.nonzero(in_crest & (convexity >= min_bulge_px))[0]
+    """(depth, upper, lower, deepest) of the best dip, or None when none holds."""
+    a = np.nonzero(in_crest[:-1])[0]  # candidates with at least one level below
     if a.size == 0:
         return None
     idx = np.arange(v.size)
     below = idx[None, :] > a[:, None]  # (A, K)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (u[None, :] - u[a, None]) / (v[a, None] - v[None, :])
-    slope = np.where(below, slope, -np.inf)
-    b = np.argmax(slope, axis=1)  # the tangent point: first steepest way out
-    m = slope[np.arange(a.size), b]
-    ok = in_troch[b] & (b - a >= 2) & np.isfinite(m)
-    if not ok.any():
-        return None
-    a, b, m = a[ok], b[ok], m[ok]
-    between = (idx[None, :] > a[:, None]) & (idx[None, :] < b[:, None])
+    m = np.where(below, slope, -np.inf).max(axis=1)  # the tangent from each a
     line = u[a, None] + m[:, None] * (v[a, None] - v[None, :])
-    gap = np.where(between, (line - u[None, :]) / np.hypot(1.0, m)[:, None], -np.inf)
-    deepest = np.argmax(gap, axis=1)
-    depth = gap[np.arange(a.size), deepest]
-    # Of equally deep lines, the one whose upper bulge lies nearest the dip:
-    # on a straight flank every point above a notch spans it equally.
-    near = np.nonzero(depth >= depth.max() - 1e-6)[0]
-    k = near[np.argmax(a[near])]
-    return max(0.0, float(depth[k])), int(a[k]), int(b[k]), int(deepest[k])
+    gap = np.where(below, (line - u[None, :]) / np.hypot(1.0, m)[:, None], 0.0)
+    # The lowest wall at or below each level: the smallest gap further down,
+    # among trochanter-band levels only (a reverse running minimum).
+    walls = np.where(in_troch[None, :] & below, gap, np.inf)
+    wall = np.minimum.accumulate(walls[:, ::-1], axis=1)[:, ::-1]
+    held = np.where(below & np.isfinite(wall), np.maximum(gap - wall, 0.0) * fade, 0.0)
+    deepest = np.argmax(held, axis=1)
+    worth = held[np.arange(a.size), deepest] - penalty[a]
+    if worth.max() <= _NO_DIP_PX:
+        return None
+    # Of equally good bulges (every point of a straight flank above a notch
+    # spans it alike), the one nearest the dip.
+    k = int(np.nonzero(worth >= worth.max() - 1e-9)[0][-1])
+    d = int(deepest[k])
+    # The lower bulge: the first level below the deepest point where the wall
+    # that holds the dip stands.
+    lower = d + int(np.argmax(walls[k, d:] <= wall[k, d] + 1e-9))
+    return float(worth[k]), int(a[k]), lower, d
 
 
 def _love_handle(v: np.ndarray, u: np.ndarray, zone: np.ndarray, crest: int) -> float:
@@ -360,6 +423,5 @@ def dip_of_profile(v: npt.ArrayLike, u: npt.ArrayLike, torso_px: float) -> DipGe
         trochanter=BANDS.pixels("trochanter", T),
         love_handle=BANDS.pixels("love_handle", T),
         smooth_px=max(1.0, 0.01 * T),
-        bulge_scale_px=BULGE_SCALE * T,
-        min_bulge_px=MIN_BULGE * T,
+        deepest_fade=(DEEPEST_FADE[0] * T, DEEPEST_FADE[1] * T),
     )

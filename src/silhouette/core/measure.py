@@ -23,7 +23,7 @@ from .landmarks import PoseEstimate
 from .mask import refine_around_hips, select_person
 from .notices import notice
 from .posture import TILT_THRESHOLD_DEG, estimate_posture
-from .scoring import score_side, view_quality
+from .scoring import borderline_notice, score_side, view_quality
 from .view import body_yaw_deg, classify_view
 
 __all__ = ["MeasureOptions", "measure_person"]
@@ -171,6 +171,10 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
         )
         for side, trace in traces.items()
     )
+    for s in (left, right):
+        if hip_width is not None:
+            why = borderline_notice(s, hip_width, options.dip_threshold_ratio)
+            notices += [why] if why is not None else []
     spans = [
         (t.profile.v[t.geometry.upper] - t.profile.v[t.geometry.lower]) / T
         for t in traces.values()

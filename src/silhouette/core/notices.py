@@ -51,6 +51,11 @@ MESSAGES: dict[str, str] = {
         "The outline of the person's {side} hip could not be traced (the person mask has a gap "
         "there), so that side was not measured."
     ),
+    "borderline": (
+        "The person's {side} dip measures {depth:.1f}% of hip width, within the measurement's "
+        "own uncertainty (+-{sd:.1f} points) of the {threshold:.1f}% from which it counts as a "
+        "dip: one photo cannot tell whether there is one."
+    ),
     "no_scale": (
         "A height was given, but the head or feet are not in the photo, so depths cannot be "
         "given in centimetres."
@@ -62,7 +67,7 @@ MESSAGES: dict[str, str] = {
     ),
 }
 #: Kinds whose code names the side.
-_PER_SIDE = frozenset({"outline_clipped", "arm_touching", "outline_incomplete"})
+_PER_SIDE = frozenset({"outline_clipped", "arm_touching", "outline_incomplete", "borderline"})
 #: Kinds that share a code with another: the code says what, the text says why.
 _CODE = {"no_person_shape": "no_person", "other_regions": "several_people"}
 

@@ -7,15 +7,46 @@ converted to the original photo's pixels once, by
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..results import HipSide, Point, Side
+from ..results import HipSide, Notice, Point, Side
 from .dip import MIN_DIP_PX
 from .hips import HipTrace
 from .landmarks import Landmark, Landmarks
+from .notices import notice
 from .view import FRONT_MAX_DEG
 
-__all__ = ["score_side", "view_quality"]
+__all__ = [
+    "DEPTH_SD_RATIO",
+    "SMALLEST_DETECTABLE_CHANGE",
+    "borderline_notice",
+    "depth_sd",
+    "score_side",
+    "view_quality",
+]
+
+#: Standard deviation of one side's depth ratio between re-takes of the same
+#: unchanged body (camera 2.4-3.2 m away, height +-5 cm, roll +-1.5 deg, body
+#: turned +-4 deg), on MediaPipe's masks: benchmarks/repeatability.py,
+#: docs/accuracy.md. The measurement's own uncertainty.
+DEPTH_SD_RATIO = 0.0025
+#: ... which is this many pixels of edge noise at the re-takes' typical hip
+#: width (240 px); a smaller person in the photo has a larger uncertainty.
+_EDGE_NOISE_PX = 0.6
+#: The smallest change between two photos that is more than noise with 95 %
+#: confidence: 1.96 x sqrt(2) x the SD, as a fraction of hip width.
+SMALLEST_DETECTABLE_CHANGE = 2.77 * DEPTH_SD_RATIO
+
+
+def depth_sd(hip_width_px: float) -> float:
+    """Uncertainty (SD) of a depth ratio measured on a hip ``hip_width_px`` wide.
+
+    >>> depth_sd(240.0), depth_sd(60.0)
+    (0.0025, 0.01)
+    """
+    return max(DEPTH_SD_RATIO, _EDGE_NOISE_PX / hip_width_px)
 
 
 def view_quality(yaw_deg: float | None) -> float:
@@ -40,6 +71,10 @@ def score_side(
     threshold_ratio: float,
 ) -> HipSide:
     """The :class:`~silhouette.HipSide` of one traced side, working pixels.
+
+    A depth within its own uncertainty (:func:`depth_sd`) of the threshold
+    is borderline: ``dip_present`` is None (see :func:`borderline_notice`),
+    rather than a call that a re-take could flip.
 
     Parameters
     ----------
@@ -69,11 +104,12 @@ def score_side(
         return None if i is None else (float(p.xy[i][0]), float(p.xy[i][1]))
 
     ratio = g.depth_px / hip_width
-    threshold = max(threshold_ratio, MIN_DIP_PX / hip_width)
-    present = ratio >= threshold
-    # Certainty grows with the distance from the threshold, on the scale of
-    # the threshold itself; a turned body or unsure landmarks lower it.
-    certainty = 1.0 / (1.0 + np.exp(-(ratio - threshold) / (0.25 * threshold)))
+    threshold = _threshold(threshold_ratio, hip_width)
+    sd = depth_sd(hip_width)
+    borderline = abs(ratio - threshold) < sd
+    # The chance that a re-take falls on the same side of the threshold; a
+    # turned body or unsure landmarks lower it.
+    certainty = 0.5 * (1.0 + math.erf(abs(ratio - threshold) / (sd * math.sqrt(2.0))))
     hip, knee = (
         (Landmark.LEFT_HIP, Landmark.LEFT_KNEE)
         if side == "left"
@@ -81,13 +117,13 @@ def score_side(
     )
     seen = float(min(lm.visibility[hip], lm.visibility[knee]))
     closed = 1.0 if g.lower_closed else 0.8
-    confidence = max(certainty, 1 - certainty) * quality * seen * closed
+    confidence = certainty * quality * seen * closed
     return HipSide(
         side,
         dip_depth_px=g.depth_px,
         dip_depth_ratio=ratio,
         dip_depth_cm=None if px_per_cm is None else g.depth_px / px_per_cm,
-        dip_present=bool(present),
+        dip_present=None if borderline else bool(ratio >= threshold),
         confidence=float(np.clip(confidence, 0.0, 1.0)),
         crest=point(g.upper),
         trochanter=point(g.lower),
@@ -96,3 +132,21 @@ def score_side(
         love_handle_ratio=g.love_handle_px / hip_width,
         outline=outline,
     )
+
+
+def borderline_notice(side: HipSide, hip_width: float, threshold_ratio: float) -> Notice | None:
+    """Why a measured side's ``dip_present`` is None, or None when it is not."""
+    if side.dip_depth_ratio is None or side.dip_present is not None:
+        return None
+    return notice(
+        "borderline",
+        side.side,
+        depth=100 * side.dip_depth_ratio,
+        threshold=100 * _threshold(threshold_ratio, hip_width),
+        sd=100 * depth_sd(hip_width),
+    )
+
+
+def _threshold(threshold_ratio: float, hip_width: float) -> float:
+    """The depth ratio from which a dip counts, never under ``MIN_DIP_PX``."""
+    return max(threshold_ratio, MIN_DIP_PX / hip_width)
