@@ -1,13 +1,11 @@
 """Edge tracing and arm detection on rasterised bodies of known outline."""
 
-import cv2
 import numpy as np
 import pytest
 
 from silhouette.core.anatomy import body_frame
-from silhouette.core.landmarks import Landmark
 from silhouette.core.outline import arm_overlap, side_profile
-from support.bodies import Body, half_width, make_body, rotate
+from support.bodies import Body, half_width, make_body, rotate, with_forearm
 
 
 def profiles(mask, lm, T):
@@ -57,29 +55,10 @@ def test_photo_edge_clips_the_ray():
     assert not sides["right"].clipped.any()
 
 
-def draw_forearm(mask, lm, side, lateral_px):
-    """Paint a forearm+hand hanging at ``lateral_px`` from the body axis."""
-    T = 300.0
-    frame = body_frame(lm, mask.shape)
-    sign = 1 if side == "left" else -1
-    top, bottom = (
-        frame.to_image(sign * lateral_px, 0.45 * T),
-        frame.to_image(sign * lateral_px, -0.35 * T),
-    )
-    cv2.line(mask, tuple(np.round(top).astype(int)), tuple(np.round(bottom).astype(int)), 1.0, 36)
-    xy = lm.xy.copy()
-    L = Landmark
-    names = ("ELBOW", "WRIST", "INDEX", "PINKY", "THUMB")
-    prefix = "LEFT_" if side == "left" else "RIGHT_"
-    for name, v in zip(names, (0.45, 0.0, -0.3, -0.3, -0.3), strict=True):
-        xy[L[prefix + name]] = frame.to_image(sign * lateral_px, v * T)
-    return mask, type(lm)(xy, lm.visibility, lm.world)
-
-
 def test_arm_against_the_hip_is_flagged():
     mask, lm = make_body(Body())
     # Arm axis 0.46 T out, 18 px radius: it overlaps the 0.42 T hip edge.
-    mask, lm = draw_forearm(mask, lm, "left", 0.46 * 300)
+    mask, lm = with_forearm(mask, lm, "left", 0.46 * 300)
     frame, sides = profiles(mask, lm, 300.0)
     flags = arm_overlap(sides["left"], frame, lm)
     span = (sides["left"].v < 0.2 * 300) & (sides["left"].v > -0.15 * 300)
@@ -90,7 +69,7 @@ def test_arm_against_the_hip_is_flagged():
 def test_arm_held_clear_of_the_hip_is_not_flagged():
     mask, lm = make_body(Body())
     # Arm axis 0.62 T out: a clear background gap of about 0.14 T.
-    mask, lm = draw_forearm(mask, lm, "left", 0.62 * 300)
+    mask, lm = with_forearm(mask, lm, "left", 0.62 * 300)
     frame, sides = profiles(mask, lm, 300.0)
     assert not arm_overlap(sides["left"], frame, lm).any()
     # ... and the ray stops at the hip, not at the arm.

@@ -1,23 +1,11 @@
 """Body yaw and the view class from 3-D landmarks."""
 
-import numpy as np
 import pytest
 
 from silhouette.core.anatomy import body_frame
 from silhouette.core.landmarks import Landmarks
 from silhouette.core.view import body_yaw_deg, classify_view
-from support.bodies import Body, make_body
-
-
-def turned(lm: Landmarks, yaw_deg: float) -> Landmarks:
-    """Rotate the 3-D landmarks about the vertical axis (camera on +yaw side)."""
-    a = np.radians(yaw_deg)
-    world = lm.world.copy()
-    x, z = world[:, 0].copy(), world[:, 2].copy()
-    # Positive yaw brings the person's left flank (+x) towards the camera (-z).
-    world[:, 0] = x * np.cos(a)
-    world[:, 2] = -x * np.sin(a) + z * np.cos(a)
-    return Landmarks(lm.xy, lm.visibility, world)
+from support.bodies import Body, make_body, turned
 
 
 @pytest.mark.parametrize("yaw", [0.0, 20.0, -45.0, 90.0, -90.0, 135.0])

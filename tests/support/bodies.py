@@ -6,11 +6,15 @@ with ``tests/`` on the path).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
-from silhouette import Landmark, Landmarks, PoseEstimate
+from silhouette import Analysis, Landmark, Landmarks, PoseEstimate
+from silhouette.core.anatomy import body_frame
+from silhouette.core.measure import measure_person
 
 # --------------------------------------------------------------------------
 # A synthetic body whose outline is known exactly.
@@ -154,8 +158,6 @@ def mirror(mask: np.ndarray, lm: Landmarks) -> tuple[np.ndarray, Landmarks]:
 
 def rotate(mask: np.ndarray, lm: Landmarks, deg: float) -> tuple[np.ndarray, Landmarks]:
     """Roll the camera: turn the scene clockwise by ``deg`` about its centre."""
-    import cv2
-
     h, w = mask.shape
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -deg, 1.0)
     out = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_LINEAR)
@@ -187,3 +189,133 @@ def image_for(mask: np.ndarray) -> np.ndarray:
 
 def angle_diff(a: float, b: float) -> float:
     return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+# --------------------------------------------------------------------------
+# Shared scenes and the edits tests make to them.
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def scene(body: Body = Body(), size: tuple[int, int] = (900, 600)) -> tuple[np.ndarray, Landmarks]:
+    """:func:`make_body`, cached and read-only: many tests share a few bodies.
+
+    Read-only so that a test that edits a scene in place fails loudly instead
+    of changing the scene of the tests after it; edit a copy.
+    """
+    mask, lm = make_body(body, size=size)
+    for a in (mask, lm.xy, lm.visibility, lm.world):
+        a.flags.writeable = False
+    return mask, lm
+
+
+def measure(
+    mask: np.ndarray, lm: Landmarks, *, scale: float = 1.0, rgb: np.ndarray | None = None, **kw
+) -> Analysis:
+    """``measure_person`` on a scene, reported for a photo ``scale`` times its size."""
+    h, w = mask.shape
+    rgb = image_for(mask) if rgb is None else rgb
+    size = (round(w * scale), round(h * scale))
+    return measure_person(rgb, PoseEstimate(lm, mask), original_size=size, **kw)
+
+
+def moved(lm: Landmarks, shape: tuple[int, int], **where: tuple[float, float]) -> Landmarks:
+    """Landmarks with some moved, each to ``(lat, v)`` in torso lengths.
+
+    ``lat`` is towards the person's left, ``v`` the height above the hip
+    joints, in the body frame of ``lm`` (``LEFT_KNEE=(0.18, -0.3)``).
+    """
+    frame = body_frame(lm, shape)
+    xy = lm.xy.copy()
+    for name, (lat, v) in where.items():
+        xy[Landmark[name]] = frame.to_image(lat * frame.torso_px, v * frame.torso_px)
+    return replace(lm, xy=xy)
+
+
+def turned(lm: Landmarks, yaw_deg: float) -> Landmarks:
+    """The 3-D landmarks turned about the vertical axis by ``yaw_deg``.
+
+    Positive yaw brings the person's left flank towards the camera.
+    """
+    a = np.radians(yaw_deg)
+    world = lm.world.copy()
+    x, z = world[:, 0].copy(), world[:, 2].copy()
+    # Positive yaw brings the person's left flank (+x) towards the camera (-z).
+    world[:, 0] = x * np.cos(a)
+    world[:, 2] = -x * np.sin(a) + z * np.cos(a)
+    return Landmarks(lm.xy, lm.visibility, world)
+
+
+def with_visibility(lm: Landmarks, **vis: float) -> Landmarks:
+    """Landmarks with some visibilities changed (``LEFT_HIP=0.6``)."""
+    v = lm.visibility.copy()
+    for name, value in vis.items():
+        v[Landmark[name]] = value
+    return replace(lm, visibility=v)
+
+
+def crop_columns(mask: np.ndarray, lm: Landmarks, x0: int, x1: int) -> tuple[np.ndarray, Landmarks]:
+    """The scene's columns ``x0:x1``: the photo's edge moves, the person does not."""
+    xy = lm.xy - np.array([x0, 0.0])
+    return np.ascontiguousarray(mask[:, x0:x1]), replace(lm, xy=xy)
+
+
+def with_forearm(
+    mask: np.ndarray, lm: Landmarks, side: str, lateral_px: float, *, torso_px: float = 300.0
+) -> tuple[np.ndarray, Landmarks]:
+    """A forearm and hand hanging ``lateral_px`` from the body axis, 36 px thick.
+
+    The arm runs from 0.45 T above the hip joints to 0.35 T below, over both
+    search bands; its landmarks are moved onto it.
+    """
+    mask = mask.copy()
+    T = torso_px
+    frame = body_frame(lm, mask.shape)
+    sign = 1 if side == "left" else -1
+    top, bottom = (
+        frame.to_image(sign * lateral_px, 0.45 * T),
+        frame.to_image(sign * lateral_px, -0.35 * T),
+    )
+    cv2.line(mask, tuple(np.round(top).astype(int)), tuple(np.round(bottom).astype(int)), 1.0, 36)
+    xy = lm.xy.copy()
+    names = ("ELBOW", "WRIST", "INDEX", "PINKY", "THUMB")
+    prefix = "LEFT_" if side == "left" else "RIGHT_"
+    for name, v in zip(names, (0.45, 0.0, -0.3, -0.3, -0.3), strict=True):
+        xy[Landmark[prefix + name]] = frame.to_image(sign * lateral_px, v * T)
+    return mask, replace(lm, xy=xy)
+
+
+def with_fingertip(
+    mask: np.ndarray,
+    lm: Landmarks,
+    side: str,
+    v_range: tuple[float, float],
+    *,
+    body: Body = Body(),
+    gap_px: float = 7.0,
+    width_px: float = 17.0,
+) -> tuple[np.ndarray, Landmarks]:
+    """A fingertip held a hair's breadth outside one hip, over a short span.
+
+    A block of person ``width_px`` wide starts ``gap_px`` outside ``body``'s
+    outline over heights ``v_range`` (torso lengths); the hand's landmarks
+    are moved next to it, 0.62-0.75 T out, so that no arm capsule reaches
+    the hip. Only the narrow gap marks those levels as the arm's: a short
+    span, well under a fifth of a search band.
+    """
+    mask = mask.copy()
+    h, w = mask.shape
+    frame = body_frame(lm, mask.shape)
+    T = frame.torso_px
+    sign = 1 if side == "left" else -1
+    yy, xx = np.mgrid[0:h, 0:w]
+    lat, v = np.moveaxis(frame.to_frame(np.stack([xx, yy], axis=-1)), -1, 0)
+    u0 = half_width(v, body, side) + gap_px
+    block = (v >= v_range[0] * T) & (v <= v_range[1] * T)
+    block &= (sign * lat >= u0) & (sign * lat <= u0 + width_px)
+    mask[block] = 1.0
+    mid = sum(v_range) / 2
+    side_name = side.upper()
+    where = {f"{side_name}_WRIST": (sign * 0.75, mid)}
+    where |= {f"{side_name}_{tip}": (sign * 0.62, mid) for tip in ("INDEX", "PINKY", "THUMB")}
+    return mask, moved(lm, mask.shape, **where)
