@@ -1,0 +1,155 @@
+"""A side's dip as a result: the documented ratio, presence call and confidence
+(docs/how-it-works.md, section 6), on traced synthetic outlines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from silhouette.core.anatomy import body_frame
+from silhouette.core.dip import DIP_THRESHOLD_RATIO
+from silhouette.core.hips import HipTrace, trace_hip
+from silhouette.core.scoring import borderline_notice, depth_sd, score_side, view_quality
+from support.bodies import Body, scene, with_fingertip, with_visibility
+
+T = 300.0
+HIP_WIDTH = 252.0
+DIP = Body(dip_left_px=8.0)
+
+
+def traced(body: Body = DIP, side: str = "left", **edit) -> tuple:
+    mask, lm = scene(body)
+    if edit:
+        mask, lm = with_fingertip(mask, lm, side, body=body, **edit)
+    return trace_hip(mask, body_frame(lm, mask.shape), lm, side), lm
+
+
+def score(trace: HipTrace, lm, **kw):
+    kw = (
+        dict(
+            hip_width=HIP_WIDTH,
+            px_per_cm=None,
+            quality=1.0,
+            threshold_ratio=DIP_THRESHOLD_RATIO,
+        )
+        | kw
+    )
+    return score_side(trace.profile.side, trace, lm, **kw)
+
+
+def test_view_quality_falls_from_square_on_to_the_view_limit():
+    assert view_quality(0.0) == view_quality(180.0) == view_quality(-180.0) == 1.0
+    assert view_quality(None) == 1.0  # no 3-D landmarks: no penalty known
+    assert view_quality(15.0) == view_quality(-165.0) == pytest.approx(0.75)
+    assert view_quality(30.0) == view_quality(150.0) == pytest.approx(0.5)
+    assert view_quality(60.0) == pytest.approx(0.5)  # never below a half
+
+
+def test_a_measured_side_reports_its_geometry_in_pixels_and_ratios():
+    trace, lm = traced()
+    s = score(trace, lm, px_per_cm=4.0)
+    g = trace.geometry
+    assert s.side == "left"
+    assert s.dip_depth_px == g.depth_px == pytest.approx(8.0, abs=0.4)
+    assert s.dip_depth_ratio == pytest.approx(g.depth_px / HIP_WIDTH)
+    assert s.dip_depth_cm == pytest.approx(g.depth_px / 4.0)
+    assert s.love_handle_px == g.love_handle_px
+    assert s.love_handle_ratio == pytest.approx(g.love_handle_px / HIP_WIDTH)
+    # Points are the traced edge's, [x, y], crest above the deepest point
+    # above the trochanter (y grows downwards).
+    xy = trace.profile.xy
+    assert s.crest == tuple(xy[g.upper]) and s.trochanter == tuple(xy[g.lower])
+    assert s.deepest == tuple(xy[g.deepest])
+    assert s.crest[1] < s.deepest[1] < s.trochanter[1]
+    np.testing.assert_array_equal(s.outline, xy)
+    assert s.reason is None
+
+
+def test_presence_is_decided_at_the_threshold_ratio():
+    trace, lm = traced()
+    d = trace.geometry.depth_px
+    # On a 252 px hip the depth ratio's own uncertainty is 0.25 points.
+    assert depth_sd(HIP_WIDTH) == pytest.approx(0.0025)
+    assert score(trace, lm, hip_width=d / 0.0150).dip_present is True
+    assert score(trace, lm, hip_width=d / 0.0090).dip_present is False
+    assert score(trace, lm, hip_width=d / 0.034, threshold_ratio=0.03).dip_present is True
+    assert score(trace, lm, hip_width=d / 0.026, threshold_ratio=0.03).dip_present is False
+
+
+@pytest.mark.parametrize("ratio", [0.0100, 0.0119, 0.0121, 0.0140])
+def test_a_depth_within_its_uncertainty_of_the_threshold_is_not_called(ratio):
+    trace, lm = traced()
+    hip_width = trace.geometry.depth_px / ratio
+    s = score(trace, lm, hip_width=hip_width)
+    assert s.measured and s.dip_present is None
+    n = borderline_notice(s, hip_width, DIP_THRESHOLD_RATIO)
+    assert n.code == "borderline_left"
+    assert f"{100 * ratio:.1f}% of hip width" in n.message
+
+
+def test_only_a_withheld_call_has_a_borderline_notice():
+    trace, lm = traced()
+    d = trace.geometry.depth_px
+    decided = score(trace, lm, hip_width=d / 0.03)
+    assert borderline_notice(decided, d / 0.03, DIP_THRESHOLD_RATIO) is None
+    unmeasured = score(trace, lm, hip_width=None)
+    assert borderline_notice(unmeasured, HIP_WIDTH, DIP_THRESHOLD_RATIO) is None
+
+
+def test_a_dip_under_a_pixel_is_never_present():
+    trace, lm = traced(Body(dip_left_px=0.3))
+    assert trace.geometry.depth_px < 0.4
+    # 0.3 px on a 20 px hip is 1.5 % of it, over the 1.2 % threshold; but
+    # under a pixel is noise.
+    s = score(trace, lm, hip_width=20.0)
+    assert s.dip_depth_ratio > DIP_THRESHOLD_RATIO and s.dip_present is False
+
+
+def test_confidence_grows_with_the_distance_from_the_threshold():
+    trace, lm = traced()
+    d = trace.geometry.depth_px
+    above = [score(trace, lm, hip_width=d / r).confidence for r in (0.0125, 0.015, 0.02, 0.04)]
+    assert above == sorted(above) and above[0] < 0.7 < 0.95 < above[-1] <= 1.0
+    below = [score(trace, lm, hip_width=d / r).confidence for r in (0.0115, 0.009, 0.004)]
+    assert below == sorted(below) and below[0] < 0.7 < 0.95 < below[-1]
+    # At the threshold itself it is a coin toss.
+    assert score(trace, lm, hip_width=d / DIP_THRESHOLD_RATIO).confidence == pytest.approx(0.5)
+
+
+def test_confidence_falls_with_a_turned_body_and_unsure_landmarks():
+    trace, lm = traced()
+    full = score(trace, lm).confidence
+    assert score(trace, lm, quality=0.75).confidence == pytest.approx(0.75 * full)
+    for name in ("LEFT_HIP", "LEFT_KNEE"):
+        unsure = score(trace, with_visibility(lm, **{name: 0.6})).confidence
+        assert unsure == pytest.approx(0.6 * full)
+    # The other side's landmarks are not this side's concern.
+    other = score(trace, with_visibility(lm, RIGHT_HIP=0.6, RIGHT_KNEE=0.6)).confidence
+    assert other == pytest.approx(full)
+
+
+def test_an_unmeasured_side_says_why_and_measures_nothing():
+    mask, lm = scene(Body(dip_left_px=8.0))
+    mask = mask.copy()
+    mask[330:375, 315:] = 0.0  # a gap in the mask at the left hip
+    trace = trace_hip(mask, body_frame(lm, mask.shape), lm, "left")
+    s = score(trace, lm, px_per_cm=4.0)
+    assert not s.measured and s.reason == trace.notice.message
+    assert s.dip_present is None and s.confidence is None and s.crest is None
+    # The outline is still there to draw, with the gap as NaN rows.
+    assert s.outline.shape == trace.profile.xy.shape
+    assert np.isnan(s.outline).any() and np.isfinite(s.outline).any()
+
+
+def test_no_hip_width_no_measurement():
+    trace, lm = traced()
+    s = score(trace, lm, hip_width=None)
+    assert not s.measured and s.reason is None
+
+
+def test_levels_hidden_by_an_arm_are_not_drawn():
+    trace, lm = traced(v_range=(-0.42, -0.38))  # a fingertip below the dip
+    s = score(trace, lm)
+    assert s.measured
+    assert np.isnan(s.outline[trace.arm]).all()
+    assert np.isfinite(s.outline[~trace.arm]).all()
