@@ -1,4 +1,8 @@
-"""`silhouette batch` on a folder of sample photos and bad files, as a user runs it."""
+"""`silhouette batch` on a folder of sample photos and bad files, as a user runs it.
+
+These run the model; the pieces without it are tested in test_dates.py,
+test_records.py, test_store.py, test_trend.py and test_report.py.
+"""
 
 import csv
 import json
@@ -9,17 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
-from silhouette.apps.dates import date_from_name, photo_date
-from silhouette.apps.records import BatchRecord
-from silhouette.apps.store import CSV_COLUMNS, ResultStore
-from silhouette.apps.trend import TrendPoint, compute_trend
+from silhouette.apps.store import CSV_COLUMNS
+from support.files import with_exif_date
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
 
@@ -35,14 +35,6 @@ def batch(folder, *args, timeout=300):
         timeout=timeout,
         env=env,
     )
-
-
-def with_exif_date(src: Path, dst: Path, when: str, fmt: str = "JPEG") -> Path:
-    im = Image.open(src)
-    exif = Image.Exif()
-    exif.get_ifd(0x8769)[0x9003] = when  # DateTimeOriginal
-    im.save(dst, format=fmt, exif=exif, quality=90)
-    return dst
 
 
 @pytest.fixture
@@ -216,108 +208,3 @@ def test_batch_usage_and_folder_errors(args, code):
         assert len(lines) == 1
     else:  # a usage error: argparse's usage, then one error line
         assert lines[0].startswith("usage:") and "error:" in lines[-1]
-
-
-# --------------------------------------------------------------------------
-# The pieces, without the model
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "name, expected",
-    [
-        ("IMG_20240115_081500.jpg", datetime(2024, 1, 15, 8, 15)),
-        ("PXL_20231224_193012345.jpg", datetime(2023, 12, 24)),  # millis: no time
-        ("IMG-20240115-WA0001.jpg", datetime(2024, 1, 15)),
-        ("2024-03-02 front.png", datetime(2024, 3, 2)),
-        ("progress_2024_03_02.heic", datetime(2024, 3, 2)),
-        ("IMG_4821.jpg", None),
-        ("2023-02-30.jpg", None),  # not a date
-        ("20241301.jpg", None),
-    ],
-)
-def test_dates_in_file_names(name, expected):
-    assert date_from_name(name) == expected
-
-
-def test_photo_date_falls_back_to_mtime(tmp_path):
-    p = tmp_path / "photo.png"
-    Image.new("RGB", (4, 4)).save(p)
-    os.utime(p, (1700000000, 1700000000))
-    d = photo_date(p)
-    assert d.source == "mtime" and d.when == datetime.fromtimestamp(1700000000)
-
-
-def test_store_repairs_a_torn_log_and_rebuilds_the_csv(tmp_path):
-    record = BatchRecord.failed("a.jpg", "abc", "bad")
-    with ResultStore(tmp_path) as store:
-        store.append(record)
-        with pytest.raises(ValueError, match="already"):
-            store.append(record)
-    with open(tmp_path / "results.jsonl", "a") as fh:
-        fh.write('{"file": "b.jp')
-    (tmp_path / "results.csv").write_text("garbage\n")
-    with ResultStore(tmp_path) as store:
-        assert store.records == [record]
-    assert (tmp_path / "results.jsonl").read_text().count("\n") == 1
-    rows = list(csv.DictReader(open(tmp_path / "results.csv", newline="")))
-    assert len(rows) == 1 and rows[0]["file"] == "a.jpg"
-
-
-def test_trend_slopes_are_robust_to_one_odd_photo():
-    t0 = datetime(2024, 1, 1)
-    from datetime import timedelta
-
-    pts = [TrendPoint(t0 + timedelta(days=30.4375 * k), 0.04 - 0.003 * k, 0.02) for k in range(8)]
-    pts[3] = TrendPoint(pts[3].when, 0.09, 0.02)  # a baggy shirt
-    trend = compute_trend(pts)
-    assert trend.left.slope_ratio_per_month == pytest.approx(-0.003, abs=2e-4)
-    assert trend.right.slope_ratio_per_month == pytest.approx(0.0, abs=1e-9)
-    assert "shallower" in trend.summary()[0] and "no clear change" in trend.summary()[1]
-
-
-def test_posed_photos_are_left_out_of_the_trend_by_default():
-    t0 = datetime(2024, 1, 1)
-    from datetime import timedelta
-
-    pts = [TrendPoint(t0 + timedelta(days=30 * k), 0.02, 0.02) for k in range(4)]
-    pts.append(TrendPoint(t0 + timedelta(days=150), 0.06, 0.0, posed=True))
-    assert compute_trend(pts).left.n == 4
-    assert compute_trend(pts).excluded_posed == 1
-    assert compute_trend(pts, include_posed=True).left.n == 5
-
-
-def test_theil_sen_matches_scipy():
-    from scipy.stats import theilslopes
-
-    from silhouette.apps.trend import theil_sen
-
-    rng = np.random.default_rng(7)
-    for _ in range(100):
-        n = int(rng.integers(2, 30))
-        x = np.sort(rng.random(n) * 100)
-        y = rng.normal(size=n) + 0.1 * x
-        slope, intercept, _, _ = theilslopes(y, x)
-        assert theil_sen(x, y) == pytest.approx((slope, intercept))
-
-
-def test_report_leaves_the_callers_matplotlib_alone():
-    # A library must not switch the host's backend: a notebook that builds a
-    # report would stop showing its own plots.
-    code = """
-import matplotlib
-matplotlib.use("svg")
-import matplotlib.pyplot as plt
-from silhouette.apps.records import BatchRecord
-from silhouette.apps.report import render_report
-side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
-res = {"sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
-records = [BatchRecord(f"{m}.jpg", str(m), "measured", f"2024-0{m}-01T08:00:00", result=res)
-           for m in (1, 2, 3)]
-fig = plt.figure()
-html = render_report(records, folder="f")
-assert "<svg" in html
-print(matplotlib.get_backend(), plt.get_fignums() == [fig.number])
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["svg", "True"]

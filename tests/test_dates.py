@@ -1,0 +1,68 @@
+"""When a photo was taken: EXIF first, then the file name, then the file's mtime."""
+
+import os
+from datetime import datetime
+
+import pytest
+from PIL import Image
+
+from silhouette.apps.dates import date_from_name, photo_date
+from support.files import with_exif_date
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("IMG_20240115_081500.jpg", datetime(2024, 1, 15, 8, 15)),
+        ("PXL_20231224_193012345.jpg", datetime(2023, 12, 24)),  # millis: no time
+        ("IMG-20240115-WA0001.jpg", datetime(2024, 1, 15)),
+        ("2024-03-02 front.png", datetime(2024, 3, 2)),
+        ("progress_2024_03_02.heic", datetime(2024, 3, 2)),
+        ("IMG_4821.jpg", None),
+        ("2023-02-30.jpg", None),  # not a date
+        ("20241301.jpg", None),
+    ],
+)
+def test_dates_in_file_names(name, expected):
+    assert date_from_name(name) == expected
+
+
+def test_photo_date_falls_back_to_mtime(tmp_path):
+    p = tmp_path / "photo.png"
+    Image.new("RGB", (4, 4)).save(p)
+    os.utime(p, (1700000000, 1700000000))
+    d = photo_date(p)
+    assert d.source == "mtime" and d.when == datetime.fromtimestamp(1700000000)
+
+
+def test_exif_date_comes_first(tmp_path):
+    # The name holds another date: EXIF wins.
+    p = with_exif_date(
+        Image.new("RGB", (8, 8)), tmp_path / "IMG_20200101_000000.jpg", "2024:02:10 09:30:05"
+    )
+    d = photo_date(p)
+    assert d.source == "exif" and d.when == datetime(2024, 2, 10, 9, 30, 5)
+
+
+def test_exif_date_in_a_png(tmp_path):
+    p = with_exif_date(Image.new("RGB", (8, 8)), tmp_path / "a.png", "2023:11:30 23:59:59", "PNG")
+    d = photo_date(p)
+    assert d.source == "exif" and d.when == datetime(2023, 11, 30, 23, 59, 59)
+
+
+@pytest.mark.parametrize("bad", ["0000:00:00 00:00:00", "yesterday", "2024:13:01 10:00:00"])
+def test_a_broken_exif_date_falls_back_to_the_name(tmp_path, bad):
+    p = with_exif_date(Image.new("RGB", (8, 8)), tmp_path / "PXL_20240301_120000.jpg", bad)
+    d = photo_date(p)
+    assert d.source == "filename" and d.when == datetime(2024, 3, 1, 12, 0, 0)
+
+
+def test_an_unreadable_file_still_gets_a_date(tmp_path):
+    p = tmp_path / "notes 2024-05-06.jpg"
+    p.write_text("not a photo")
+    d = photo_date(p)
+    assert d.source == "filename" and d.when == datetime(2024, 5, 6)
+    q = tmp_path / "notes.jpg"
+    q.write_text("not a photo")
+    os.utime(q, (1700000000, 1700000000))
+    assert photo_date(q).source == "mtime"

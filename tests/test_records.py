@@ -1,0 +1,87 @@
+"""One photo's batch record: typed, validated, and read back exactly as written."""
+
+from datetime import datetime
+
+import pytest
+
+from silhouette import InvalidInputError
+from silhouette.apps.records import RECORD_KEYS, BatchRecord, Failure, Status
+
+RESULT = {"schema_version": "1", "person_found": True}
+
+
+def test_a_record_round_trips_through_its_json_form():
+    r = BatchRecord(
+        "week 1.jpg",
+        "abc",
+        Status.MEASURED,
+        "2024-01-15T08:15:00",
+        "exif",
+        thumbnail="thumbs/abc.jpg",
+        overlay="overlays/week_1_abc.png",
+        result=RESULT,
+    )
+    d = r.to_dict()
+    assert list(d) == list(RECORD_KEYS)
+    assert d == {
+        "file": "week 1.jpg",
+        "sha256": "abc",
+        "date": "2024-01-15T08:15:00",
+        "date_source": "exif",
+        "status": "measured",
+        "error": None,
+        "thumbnail": "thumbs/abc.jpg",
+        "overlay": "overlays/week_1_abc.png",
+        "result": RESULT,
+    }
+    assert BatchRecord.from_dict(d) == r
+    assert r.when == datetime(2024, 1, 15, 8, 15) and r.failure is None
+
+
+def test_status_is_typed_from_its_text():
+    r = BatchRecord("a.jpg", "k", "no_person", result=RESULT)
+    assert r.status is Status.NO_PERSON and r.when is None
+
+
+def test_a_failure_is_one_printable_line():
+    r = BatchRecord.failed("b.jpg", "k", "cannot\n  identify\timage ", "2024-02-01T00:00:00")
+    assert r.status is Status.ERROR and r.result is None
+    assert r.error == "cannot identify image"
+    assert r.failure == Failure("b.jpg", "cannot identify image")
+    assert r.date == "2024-02-01T00:00:00"
+    assert BatchRecord.failed("c.jpg", "k", " \n ").error == "unknown error"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(status=Status.ERROR), "error message"),  # an error says why
+        (dict(status=Status.MEASURED, error="x", result=RESULT), "error message"),
+        (dict(status=Status.ERROR, error="x", result=RESULT), "result"),
+        (dict(status=Status.MEASURED), "result"),
+        (dict(status=Status.NO_PERSON), "result"),
+    ],
+)
+def test_impossible_records_are_refused(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        BatchRecord("a.jpg", "k", **kwargs)
+
+
+def test_an_unknown_status_is_refused():
+    with pytest.raises(ValueError):
+        BatchRecord("a.jpg", "k", "lost", result=RESULT)
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        [],
+        {"file": "a.jpg"},  # no key
+        {"file": "a.jpg", "sha256": 3, "status": "measured", "result": RESULT},
+        {"file": "a.jpg", "sha256": "k", "status": "lost", "result": RESULT},
+        {"file": "a.jpg", "sha256": "k", "status": "error"},  # no message
+    ],
+)
+def test_what_is_not_a_record_is_refused_when_read(d):
+    with pytest.raises(InvalidInputError, match="not a batch record"):
+        BatchRecord.from_dict(d)

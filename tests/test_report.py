@@ -1,0 +1,85 @@
+"""The HTML progress report, made from the records alone."""
+
+import subprocess
+import sys
+from datetime import datetime
+
+from silhouette.apps.records import BatchRecord, Status
+from silhouette.apps.report import render_report, trend_points, write_report
+
+
+def result(left: float | None, right: float | None, popped: bool = False, cm=None) -> dict:
+    side = lambda r: {"dip_depth_ratio": r, "dip_depth_cm": cm}  # noqa: E731
+    return {
+        "sides": {"left": side(left), "right": side(right)},
+        "stance": {"hip_popped": popped},
+        "warnings": [],
+    }
+
+
+def record(name, date, res=None, status=Status.MEASURED, error=None):
+    return BatchRecord(name, name, status, date, "filename", error=error, result=res)
+
+
+def test_trend_points_come_from_dated_measured_records_only():
+    records = [
+        record("a.jpg", "2024-01-01T08:00:00", result(0.03, 0.02)),
+        record("b.jpg", "2024-02-01T08:00:00", result(0.04, None, popped=True, cm=1.2)),
+        record("c.jpg", None, result(0.05, 0.05)),  # no date: not on a timeline
+        record("d.jpg", "2024-03-01T08:00:00", result(None, None), Status.NO_PERSON),
+        BatchRecord.failed("e.jpg", "e", "bad", "2024-04-01T08:00:00"),
+    ]
+    pts = trend_points(records)
+    assert [p.when for p in pts] == [datetime(2024, 1, 1, 8), datetime(2024, 2, 1, 8)]
+    assert (pts[0].left_ratio, pts[0].right_ratio, pts[0].posed) == (0.03, 0.02, False)
+    assert (pts[1].left_ratio, pts[1].right_ratio, pts[1].posed) == (0.04, None, True)
+    assert pts[1].left_cm == 1.2 and pts[0].left_cm is None
+
+
+def test_the_page_counts_and_describes_the_photos(tmp_path):
+    records = [
+        record(f"m{k}.jpg", f"2024-0{k}-01T08:00:00", result(0.02 + 0.01 * k, 0.03))
+        for k in (1, 2, 3)
+    ]
+    records.append(record("posed.jpg", "2024-04-01T08:00:00", result(0.09, None, popped=True)))
+    records.append(record("room.jpg", "2024-04-02T08:00:00", result(None, None), Status.NO_PERSON))
+    records.append(BatchRecord.failed("bad <i>.jpg", "x", "cannot read <b>this</b>"))
+    html = render_report(records, folder="progress")
+    assert "3 measured" not in html  # four were measured, one of them posed
+    assert "4 measured" in html and "1 with no person" in html
+    assert "1 hip-popped" in html and "1 could not be read" in html
+    assert "1 hip-popped photo(s) left out" in html
+    assert "L 3.0%" in html and "R 3.0%" in html and "not measured" in html
+    assert "bad &lt;i&gt;.jpg" in html and "<b>this</b>" not in html
+    assert "<svg" in html
+    path = write_report(records, tmp_path, folder="progress")
+    assert path == tmp_path / "report.html" and path.read_text(encoding="utf-8").startswith(
+        "<!doctype html>"
+    )
+
+
+def test_without_a_measured_photo_there_is_no_plot():
+    html = render_report([BatchRecord.failed("a.jpg", "a", "bad")], folder="f")
+    assert "No photo with a measured person yet." in html and "<svg" not in html
+
+
+def test_report_leaves_the_callers_matplotlib_alone():
+    # A library must not switch the host's backend: a notebook that builds a
+    # report would stop showing its own plots.
+    code = """
+import matplotlib
+matplotlib.use("svg")
+import matplotlib.pyplot as plt
+from silhouette.apps.records import BatchRecord
+from silhouette.apps.report import render_report
+side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
+res = {"sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
+records = [BatchRecord(f"{m}.jpg", str(m), "measured", f"2024-0{m}-01T08:00:00", result=res)
+           for m in (1, 2, 3)]
+fig = plt.figure()
+html = render_report(records, folder="f")
+assert "<svg" in html
+print(matplotlib.get_backend(), plt.get_fignums() == [fig.number])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["svg", "True"]
