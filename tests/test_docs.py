@@ -51,3 +51,16 @@ def test_links_between_the_docs_resolve():
             if not (page.parent / target.split("#")[0]).exists():
                 broken.append(f"{page.relative_to(ROOT)}: {target}")
     assert not broken, broken
+
+
+def test_every_warning_code_is_documented_in_the_schema():
+    from silhouette.core.notices import _CODE, _PER_SIDE, MESSAGES
+
+    codes = set()
+    for kind in MESSAGES:
+        code = _CODE.get(kind, kind)
+        codes |= {f"{code}_left", f"{code}_right"} if kind in _PER_SIDE else {code}
+    table = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8").split("## Warning codes")[1]
+    rows = [line.split("|")[1] for line in table.split("\n## ")[0].splitlines() if line[:1] == "|"]
+    documented = {code for first in rows for code in re.findall(r"`([a-z_]+)`", first)}
+    assert codes == documented
