@@ -115,15 +115,26 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                     skipped["not measured after the warp"] += 1
                     continue
                 due = expected >= DIP_THRESHOLD_RATIO * base.hip_width_px
+                # Called present: True. A borderline call (None) is neither a
+                # dip nor a false one; it has a column of its own.
                 results[frac].append(
-                    (r.dip_depth_px, expected, d, straight, r.dip_present, bool(s.dip_present), due)
+                    (
+                        r.dip_depth_px,
+                        expected,
+                        d,
+                        straight,
+                        r.dip_present is True,
+                        r.dip_present is None,
+                        s.dip_present is True,
+                        due,
+                    )
                 )
     rows = []
     for frac in DEPTHS:
         data = results[frac]
         if not data:
             continue
-        meas, exp, d, straight, present, before, due = (
+        meas, exp, d, straight, present, borderline, before, due = (
             np.array(x, dtype=float) for x in zip(*data, strict=True)
         )
         due = due.astype(bool)
@@ -142,7 +153,9 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                     "-",
                     "-",
                     "-",
-                    f"{100 * present[clean].mean():.0f}% of {int(clean.sum())} dip-free sides",
+                    "-",
+                    f"{100 * present[clean].mean():.0f}% of {int(clean.sum())} dip-free sides "
+                    f"({100 * borderline[clean].mean():.0f}% borderline)",
                 ]
             )
             continue
@@ -159,6 +172,7 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                 f"{np.median(vs_d):.0f}% (n={int(st.sum())})" if st.any() else "-",
                 f"{np.median(kept):.0f}%",
                 f"{100 * present.mean():.0f}%",
+                f"{100 * borderline.mean():.0f}%",
                 f"{100 * present[due].mean():.0f}% of {int(due.sum())}" if due.any() else "-",
                 "-",
             ]
@@ -172,6 +186,7 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
         "straight sides: median abs(depth - d), % of d",
         "definition on the ideal warped outline, median % of d",
         "dip present, all sides",
+        "borderline (null), all sides",
         "dip present, where the definition gives >= threshold",
         "false dips at d = 0",
     ]
@@ -405,9 +420,9 @@ def bench_synthetic(quick: bool):
                     r = a.analyze(image_for(mask)).left
                 errs.append(abs(r.dip_depth_px - depth))
                 if depth == 0:
-                    present_at_0.append(r.dip_present)
+                    present_at_0.append(r.dip_present is True)
                 elif depth / SYNTH_HIP_WIDTH >= 0.02:
-                    detected.append(r.dip_present)
+                    detected.append(r.dip_present is True)
         det = detected
         rows.append(
             [

@@ -13,12 +13,15 @@ from datetime import datetime
 
 import numpy as np
 
+from ..core.scoring import SMALLEST_DETECTABLE_CHANGE
+
 __all__ = ["DAYS_PER_MONTH", "SideTrend", "Trend", "TrendPoint", "compute_trend", "theil_sen"]
 
 DAYS_PER_MONTH = 365.25 / 12
-#: Photo-to-photo noise of the depth ratio from lighting, clothing and pose;
-#: changes smaller than this are not called a change.
-NOISE_RATIO = 0.005
+#: Changes smaller than the measurement's smallest detectable change (two
+#: photos of the same unchanged body differ by up to this, 95 % of the time;
+#: benchmarks/repeatability.py) are not called a change.
+NOISE_RATIO = SMALLEST_DETECTABLE_CHANGE
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,9 @@ class Trend:
                 "the body, changed the outline."
             )
         lines.append(
-            f"Changes under about {100 * NOISE_RATIO:.1f} points of hip width are within what "
-            "light, clothing and stance change from one photo to the next."
+            f"Changes under {100 * NOISE_RATIO:.1f} points of hip width are not called a change: "
+            "two photos of the same unchanged body, taken the usual way, differ by up to that "
+            "much."
         )
         return lines
 
