@@ -5,7 +5,18 @@ import pytest
 
 from silhouette.core.anatomy import body_frame
 from silhouette.core.outline import arm_overlap, side_profile
-from support.bodies import Body, half_width, make_body, rotate, with_forearm
+from support.bodies import (
+    Body,
+    half_width,
+    make_body,
+    moved,
+    rotate,
+    scene,
+    with_fingertip,
+    with_forearm,
+)
+
+T = 300.0
 
 
 def profiles(mask, lm, T):
@@ -75,3 +86,185 @@ def test_arm_held_clear_of_the_hip_is_not_flagged():
     # ... and the ray stops at the hip, not at the arm.
     truth = half_width(sides["left"].v, Body(), "left")
     np.testing.assert_allclose(sides["left"].u, truth, atol=0.05)
+
+
+def test_levels_run_from_top_to_bottom_at_the_given_step():
+    mask, lm = scene()
+    frame = body_frame(lm, mask.shape)
+    p = side_profile(mask, frame, lm, "left", v_top=60.0, v_bottom=-60.0, step_px=2.0)
+    np.testing.assert_allclose(p.v, np.arange(60.0, -61.0, -2.0))
+    np.testing.assert_allclose(p.xy, frame.to_image(p.u, p.v))
+    r = side_profile(mask, frame, lm, "right", v_top=60.0, v_bottom=-60.0, step_px=2.0)
+    np.testing.assert_allclose(r.xy, frame.to_image(-r.u, r.v))  # the image's left
+
+
+@pytest.mark.parametrize(
+    "side, top, bottom, match",
+    [("middle", 10.0, -10.0, "side"), ("left", -10.0, 10.0, "above"), ("left", 5.0, 5.0, "above")],
+)
+def test_bad_arguments_are_refused(side, top, bottom, match):
+    mask, lm = scene()
+    with pytest.raises(ValueError, match=match):
+        side_profile(mask, body_frame(lm, mask.shape), lm, side, v_top=top, v_bottom=bottom)
+
+
+def test_a_ray_too_short_to_leave_the_body_finds_no_edge():
+    mask, lm = scene()
+    frame = body_frame(lm, mask.shape)
+    # Rays start 0.12 T from the axis above the hips; the edge is 0.42 T out.
+    p = side_profile(mask, frame, lm, "left", v_top=80.0, v_bottom=20.0, max_reach_px=60.0)
+    assert not p.valid.any() and not p.clipped.any()
+    p = side_profile(mask, frame, lm, "left", v_top=80.0, v_bottom=20.0, max_reach_px=100.0)
+    assert p.valid.all()
+
+
+def test_rays_start_inside_each_thigh_across_a_gap_between_the_legs():
+    body = Body()
+    mask, lm = scene(body)
+    mask = mask.copy()
+    # Background between the thighs, up to 0.1 T below the hip joints.
+    frame = body_frame(lm, mask.shape)
+    gap = frame.to_image([-0.08 * T, 0.08 * T], [-0.1 * T, -0.1 * T])
+    mask[int(gap[0, 1]) :, int(gap[0, 0]) : int(gap[1, 0]) + 1] = 0.0
+    _, sides = profiles(mask, lm, T)
+    for side, p in sides.items():
+        assert p.valid.all()
+        np.testing.assert_allclose(p.u, half_width(p.v, body, side), atol=0.05)
+
+
+def test_a_binary_mask_needs_a_finer_ray_step():
+    body = Body(dip_left_px=4.0)
+    mask, lm = scene(body)
+    hard = (mask >= 0.5).astype(np.float32)
+    frame = body_frame(lm, hard.shape)
+    p = side_profile(hard, frame, lm, "left", v_top=60.0, v_bottom=-45.0, ray_step_px=0.25)
+    # The hard edge lies between the last pixel in and the first out: the
+    # crossing is found within a quarter pixel of where a pixel stops.
+    err = p.u - half_width(p.v, body, "left")
+    assert np.abs(err).max() <= 0.76 and np.abs(np.median(err)) < 0.3
+
+
+def test_clearance_is_the_gap_to_an_arm_held_away():
+    mask, lm = with_forearm(*scene(), "left", 0.62 * T)
+    _, sides = profiles(mask, lm, T)
+    p = sides["left"]
+    # The arm is 36 px thick around 0.62 T: its inner side is at 168 px, the
+    # hip line at 126 px.
+    beside = (p.v < 0.19 * T) & (p.v > -0.14 * T)
+    np.testing.assert_allclose(p.clearance[beside], 168 - 126, atol=1.5)
+    # Below the arm's end (-0.35 T, and its 18 px round cap) nothing is met.
+    assert np.isinf(p.clearance[p.v < -0.44 * T]).all()
+    assert np.isinf(sides["right"].clearance).all()
+
+
+def test_arm_against_the_right_hip_is_flagged_on_the_right_only():
+    mask, lm = with_forearm(*scene(), "right", 0.46 * T)
+    frame, sides = profiles(mask, lm, T)
+    span = (sides["right"].v < 0.2 * T) & (sides["right"].v > -0.15 * T)
+    assert arm_overlap(sides["right"], frame, lm)[span].all()
+    assert not arm_overlap(sides["left"], frame, lm).any()
+
+
+def test_a_hand_on_the_hip_is_flagged_over_its_own_span():
+    # Only landmarks change: a hand hanging down over the hip line, wrist
+    # 0.20 T and finger landmarks 0.10 T above the hip joints, 0.47 T out.
+    # With the finger reach (0.06 T) the hand runs down to 0.04 T, and with
+    # its 27 px radius it covers the levels -15 to 87 px.
+    mask, lm = scene()
+    lm = moved(
+        lm,
+        mask.shape,
+        LEFT_WRIST=(0.47, 0.20),
+        LEFT_INDEX=(0.47, 0.10),
+        LEFT_PINKY=(0.47, 0.10),
+        LEFT_THUMB=(0.47, 0.10),
+    )
+    frame, sides = profiles(mask, lm, T)
+    v = sides["left"].v
+    flags = arm_overlap(sides["left"], frame, lm)
+    np.testing.assert_array_equal(flags, (v >= -15.0) & (v <= 87.0))
+
+
+def test_a_hand_held_level_is_flagged_over_its_thickness():
+    # Wrist 0.60 T out and the fingers pointing in to 0.45 T (0.39 T with
+    # the finger reach), all 0.10 T above the hip joints: the hand crosses
+    # the 0.42 T hip line over its thickness, 30 +- 27 px.
+    mask, lm = scene()
+    lm = moved(
+        lm,
+        mask.shape,
+        LEFT_WRIST=(0.60, 0.10),
+        LEFT_INDEX=(0.45, 0.10),
+        LEFT_PINKY=(0.45, 0.10),
+        LEFT_THUMB=(0.45, 0.10),
+    )
+    frame, sides = profiles(mask, lm, T)
+    v = sides["left"].v
+    np.testing.assert_array_equal(arm_overlap(sides["left"], frame, lm), (v >= 3.0) & (v <= 57.0))
+
+
+def with_bump(mask: np.ndarray, rows: slice, out_px: float) -> np.ndarray:
+    """The left hip's outline pushed ``out_px`` further out over ``rows``."""
+    mask = mask.copy()
+    x0 = round(300 + 0.42 * T)
+    mask[rows, x0 - 2 : x0 + round(out_px)] = 1.0
+    return mask
+
+
+def test_a_spike_in_the_outline_near_a_hand_is_the_hand():
+    # A fingertip joining the hip: the outline juts 10 px out over 8 rows
+    # (v = 30 to 23 px); the hand's landmarks are beside it, held out far
+    # enough that no arm capsule reaches the hip line.
+    mask, lm = scene()
+    bumped = with_bump(mask, slice(375, 383), 10.0)
+    near = moved(
+        lm,
+        mask.shape,
+        LEFT_WRIST=(0.75, 0.10),
+        LEFT_INDEX=(0.62, 0.10),
+        LEFT_PINKY=(0.62, 0.10),
+        LEFT_THUMB=(0.62, 0.10),
+    )
+    frame, sides = profiles(bumped, near, T)
+    p = sides["left"]
+    flags = arm_overlap(p, frame, near)
+    spike = (p.v <= 30.0) & (p.v >= 23.0)
+    assert flags[spike].all()
+    # The flag covers the spike and, for the bridge's soft sides, 15 levels
+    # (half the 0.1 T median window) either side; nothing else.
+    lo, hi = 23.0 - 15.0, 30.0 + 15.0
+    assert not flags[(p.v < lo - 1) | (p.v > hi + 1)].any()
+    assert flags[(p.v >= lo + 1) & (p.v <= hi - 1)].all()
+    # Without a hand near, the same spike is the body's own shape.
+    frame, sides = profiles(bumped, lm, T)
+    assert not arm_overlap(sides["left"], frame, lm).any()
+
+
+def test_a_small_spike_is_not_a_hand():
+    # 4 px is under the 0.02 T (6 px) a fingertip's spike must stand out.
+    mask, lm = scene()
+    near = moved(lm, mask.shape, LEFT_WRIST=(0.75, 0.10), LEFT_INDEX=(0.62, 0.10))
+    frame, sides = profiles(with_bump(mask, slice(375, 383), 4.0), near, T)
+    assert not arm_overlap(sides["left"], frame, near).any()
+
+
+@pytest.mark.parametrize("gap, flagged", [(5.0, True), (7.0, True), (12.0, False)])
+def test_a_narrow_gap_to_a_hand_counts_as_touching(gap, flagged):
+    # Under 0.03 T (9 px) of background between the hip and a fingertip,
+    # the blur of mask and photo join them.
+    mask, lm = with_fingertip(*scene(), "left", (0.125, 0.165), gap_px=gap)
+    frame, sides = profiles(mask, lm, T)
+    p = sides["left"]
+    flags = arm_overlap(p, frame, lm)
+    block = (p.v >= 0.125 * T) & (p.v <= 0.165 * T)
+    assert flags[block].all() == flagged
+    assert not flags[~block].any()
+
+
+def test_a_narrow_gap_far_from_any_arm_landmark_is_not_an_arm():
+    # The same block of "person" 7 px outside the hip, but the arm's
+    # landmarks where they were (over 0.35 T away): a bag, a chair.
+    mask, _ = with_fingertip(*scene(), "left", (0.125, 0.165))
+    _, lm = scene()
+    frame, sides = profiles(mask, lm, T)
+    assert not arm_overlap(sides["left"], frame, lm).any()

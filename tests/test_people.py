@@ -1,10 +1,11 @@
 """Choosing the largest of several people, with a scripted pose model."""
 
+import cv2
 import numpy as np
 import pytest
 
 from silhouette import PoseEstimate
-from silhouette.core.people import largest_person, torso_length
+from silhouette.core.people import MAX_PEOPLE, largest_person, torso_length
 from support.bodies import Body, make_body
 
 
@@ -63,3 +64,123 @@ def test_segmented_objects_without_a_person_do_not_count():
     rgb, people, small, _ = two_people()
     chosen, n = largest_person(rgb, small, people, lambda canvas: None)
     assert (chosen, n) == (small, 1)
+
+
+# --------------------------------------------------------------------------
+# When to look again, what the pose model is shown, when to stop
+# --------------------------------------------------------------------------
+
+
+def textured(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """A noisy photo: its blur differs from it almost everywhere."""
+    return np.random.default_rng(seed).integers(0, 256, (*shape, 3), dtype=np.uint8)
+
+
+def bar_person(shape=(900, 600)) -> PoseEstimate:
+    """A thin upright person: 20 px wide, 700 px tall, in the middle."""
+    _, lm = make_body(Body())
+    mask = np.zeros(shape, np.float32)
+    mask[100:800, 290:310] = 1.0
+    return PoseEstimate(lm, mask)
+
+
+def small(mask: np.ndarray, dilate_px: int = 0, size=(256, 171)) -> np.ndarray:
+    """The people mask at the small size the analyzer gives it, grown by ``dilate_px``."""
+    out = cv2.resize(
+        (mask >= 0.5).astype(np.uint8), (size[1], size[0]), interpolation=cv2.INTER_AREA
+    )
+    if dilate_px:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate_px + 1,) * 2)
+        out = cv2.dilate(out, k)
+    return out.astype(np.float32)
+
+
+class Counting:
+    """A pose model that finds nobody, counting how often it is asked."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, canvas):
+        self.calls += 1
+
+
+def test_the_persons_own_blurred_edge_is_not_another_person():
+    # The segmentation's person is 2 px wider all round at the small size;
+    # for a thin person that rim is two thirds of its own area, but within
+    # the 1 % (3 px) allowed for two masks of the same person.
+    first = bar_person()
+    pose = Counting()
+    chosen, n = largest_person(textured((900, 600)), first, small(first.mask, 2), pose)
+    assert (chosen, n) == (first, 1) and pose.calls == 0
+
+
+def test_person_pixels_beyond_that_edge_send_the_model_looking():
+    first = bar_person()
+    pose = Counting()
+    chosen, n = largest_person(textured((900, 600)), first, small(first.mask, 6), pose)
+    assert (chosen, n) == (first, 1) and pose.calls == 1
+
+
+@pytest.mark.parametrize("share, looks", [(0.25, 0), (0.35, 1)])
+def test_a_third_more_person_is_worth_a_second_look(share, looks):
+    mask, lm = make_body(Body())
+    first = PoseEstimate(lm, mask)
+    people = (mask >= 0.5).astype(np.float32)
+    # Another region, apart from the person, of a known share of its area.
+    rows = round(share * people.sum() / 100)
+    people[:rows, :100] = 1.0
+    pose = Counting()
+    largest_person(textured(mask.shape), first, people, pose)
+    assert pose.calls == looks
+
+
+def test_the_model_is_shown_the_photo_with_the_found_person_blanked():
+    rgb, people, small_one, _ = two_people()
+    rgb = textured(rgb.shape[:2])
+    seen = []
+
+    def pose(canvas):
+        seen.append(canvas.copy())
+        return None
+
+    largest_person(rgb, small_one, people, pose)
+    (canvas,) = seen
+    # Blanked: the person and a margin of 1 % of the photo (12 px) around it.
+    person = small_one.mask >= 0.5
+    changed = (canvas != rgb).any(axis=2)
+    assert changed[person].mean() > 0.98
+    near = cv2.dilate(person.astype(np.uint8), np.ones((21, 21), np.uint8)).astype(bool)
+    assert changed[near & ~person].mean() > 0.9
+    far = ~cv2.dilate(person.astype(np.uint8), np.ones((27, 27), np.uint8)).astype(bool)
+    assert not changed[far].any()
+    assert rgb is not canvas and not (rgb == canvas).all()
+
+
+def test_a_person_found_again_ends_the_search():
+    rgb, people, small_one, _ = two_people()
+    calls = []
+
+    def pose(canvas):
+        calls.append(1)
+        return small_one  # the detector keeps finding the blanked person
+
+    chosen, n = largest_person(rgb, small_one, people, pose)
+    assert (chosen, n) == (small_one, 1) and len(calls) == 1
+
+
+def test_at_most_four_people_are_looked_for():
+    rgb, people, small_one, _ = two_people()
+    shifted = []
+    for k in range(1, 8):  # a new person in a new place every time
+        xy = small_one.landmarks.xy.copy()
+        xy[:, 0] = 30.0 * k
+        lm = type(small_one.landmarks)(xy, small_one.landmarks.visibility)
+        mask = np.zeros_like(small_one.mask)
+        mask[:, 30 * k - 2 : 30 * k + 2] = 1.0
+        shifted.append(PoseEstimate(lm, mask))
+    queue = iter(shifted)
+    # Each new person is a 4 px wide strip 30 px further right; the fourth
+    # would still be new, but four are enough.
+    _, n = largest_person(rgb, small_one, people, lambda canvas: next(queue))
+    assert n == MAX_PEOPLE == 4
