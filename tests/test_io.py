@@ -1,12 +1,15 @@
 """Reading photos: formats, modes, orientation and unreadable input."""
 
 import io
+import os
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from silhouette import ImageDecodeError, InvalidInputError, load_image
+from silhouette import ImageDecodeError, InvalidInputError, SilhouetteWarning, load_image
 from silhouette.io import read_image
 
 
@@ -139,3 +142,120 @@ def test_unreadable_inputs_raise_one_clear_error(tmp_path):
         load_image(b"")
     with pytest.raises(InvalidInputError, match="path, bytes"):
         load_image(12)
+
+
+# --------------------------------------------------------------------------
+# Odd paths, odd arrays and damaged files: always a SilhouetteError, one line
+# --------------------------------------------------------------------------
+
+
+def test_odd_paths_raise_silhouette_errors(tmp_path):
+    cases = [
+        (tmp_path / ("x" * 300 + ".jpg"), ImageDecodeError, "cannot read"),  # name too long
+        (str(tmp_path / "a\0b.jpg"), InvalidInputError, "NUL"),
+        (Path("/dev/zero"), ImageDecodeError, "not a regular file"),  # would never end
+        (Path("/dev/null"), ImageDecodeError, "not a regular file"),
+    ]
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    cases.append((fifo, ImageDecodeError, "not a regular file"))  # would block
+    loop = tmp_path / "loop.jpg"
+    loop.symlink_to(loop)
+    cases.append((loop, ImageDecodeError, "cannot read"))
+    for path, error, match in cases:
+        with pytest.raises(error, match=match):
+            load_image(path)
+
+
+def test_a_file_that_reports_zero_bytes_but_has_some_is_read():
+    # /proc files report a size of 0; this one is text, so "not an image".
+    with pytest.raises(ImageDecodeError, match="not an image"):
+        load_image("/proc/self/status")
+
+
+def test_closed_and_truncated_pil_images_raise_silhouette_errors(tmp_path):
+    path = tmp_path / "a.png"
+    Image.fromarray(gradient(400, 300)).save(path)
+    closed = Image.open(path)
+    closed.close()
+    with pytest.raises(ImageDecodeError, match="PIL image"):
+        load_image(closed)
+    buf = io.BytesIO()
+    Image.fromarray(gradient(400, 300)).save(buf, format="JPEG")
+    (tmp_path / "cut.jpg").write_bytes(buf.getvalue()[:2000])
+    lazy = Image.open(tmp_path / "cut.jpg")  # opened, not yet decoded
+    with pytest.raises(ImageDecodeError, match="cannot decode"):
+        load_image(lazy)
+
+
+@pytest.mark.parametrize(
+    "array, match",
+    [
+        (np.array([[-5, 10]], np.int64), "got -5 to 10"),  # would wrap to 251
+        (np.array([[0, 70000]], np.int32), "got 0 to 70000"),  # would clip
+        (np.array([[-0.5, 0.5]]), "got -0.5"),
+        (np.array([[0.0, 300.0]], np.float32), "to 300"),
+    ],
+)
+def test_out_of_range_values_are_refused_not_wrapped(array, match):
+    with pytest.raises(InvalidInputError, match=match):
+        load_image(array)
+
+
+def test_in_range_integer_arrays_keep_their_values():
+    np.testing.assert_array_equal(
+        load_image(np.array([[0, 5, 255]], np.int64))[0, :, 0], [0, 5, 255]
+    )
+
+
+def exif_jpeg(orientation: int = 6) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x011A] = 72.0  # XResolution, a rational: Pillow rewrites it when turning
+    buf = io.BytesIO()
+    Image.fromarray(gradient()).save(buf, format="JPEG", exif=exif.tobytes(), quality=95)
+    return buf.getvalue()
+
+
+def damage(data: bytes, old: bytes, new: bytes) -> bytes:
+    assert data.count(old) == 1
+    return data.replace(old, new)
+
+
+def test_a_damaged_exif_block_still_turns_a_rotated_photo_upright():
+    good = exif_jpeg()
+    upright = load_image(good)
+    assert upright.shape == (40, 30, 3)  # turned by orientation 6
+    # The XResolution rational now points outside the EXIF block: Pillow's
+    # exif_transpose, which rewrites the block, fails on it (struct.error).
+    tiff = good.index(b"Exif\0\0") + 6
+    entry = good.index(b"\x01\x1a\x00\x05", tiff)  # tag 0x011A, type RATIONAL
+    bad = good[: entry + 8] + b"\xff\xff\x00\x00" + good[entry + 12 :]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning from Pillow reaches the caller
+        np.testing.assert_array_equal(load_image(bad), upright)
+
+
+def test_an_unreadable_orientation_uses_the_photo_as_stored_with_a_warning():
+    bad = exif_jpeg(orientation=6)
+    tiff = bad.index(b"Exif\0\0") + 6
+    entry = bad.index(b"\x01\x12\x00\x03", tiff)  # tag 0x0112, type SHORT
+    bad = bad[: entry + 8] + b"\x00\x63" + bad[entry + 10 :]  # orientation 99
+    with pytest.warns(SilhouetteWarning, match="orientation tag is damaged"):
+        out = load_image(bad)
+    assert out.shape == (30, 40, 3)  # as stored
+
+
+def test_decode_errors_are_one_line(tmp_path):
+    from silhouette.io import register_heif
+
+    register_heif()
+    buf = io.BytesIO()
+    Image.fromarray(gradient(400, 300)).save(buf, format="HEIF")
+    data = buf.getvalue()
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 10):
+        path = tmp_path / "cut.heic"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ImageDecodeError) as info:
+            load_image(path)
+        assert "\n" not in str(info.value)

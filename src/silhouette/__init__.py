@@ -39,6 +39,7 @@ _WHERE = {
     "InvalidInputError": "errors",
     "ModelNotFoundError": "errors",
     "SilhouetteError": "errors",
+    "SilhouetteWarning": "errors",
     "load_image": "io",
     "Landmark": "core.landmarks",
     "Landmarks": "core.landmarks",
@@ -65,6 +66,7 @@ __all__ = [
     "PoseBackend",
     "PoseEstimate",
     "SilhouetteError",
+    "SilhouetteWarning",
     "Stance",
     "analyze",
     "annotate",
@@ -91,6 +93,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .apps.batch import BatchSummary, run_batch
     from .core.landmarks import Landmark, Landmarks, PeopleBackend, PoseBackend, PoseEstimate
     from .draw import annotate
-    from .errors import ImageDecodeError, InvalidInputError, ModelNotFoundError, SilhouetteError
+    from .errors import (
+        ImageDecodeError,
+        InvalidInputError,
+        ModelNotFoundError,
+        SilhouetteError,
+        SilhouetteWarning,
+    )
     from .io import load_image
     from .results import Analysis, HipSide, Notice, Stance

@@ -11,6 +11,7 @@ __all__ = [
     "InvalidInputError",
     "ModelNotFoundError",
     "SilhouetteError",
+    "SilhouetteWarning",
 ]
 
 
@@ -32,3 +33,12 @@ class ImageDecodeError(SilhouetteError, ValueError):
 
 class ModelNotFoundError(SilhouetteError, FileNotFoundError):
     """A model file that the pose backend needs is not installed."""
+
+
+class SilhouetteWarning(UserWarning):
+    """Something about an input that was worked around, not refused.
+
+    For example a damaged EXIF orientation tag: the photo is used as stored.
+    The command line prints these as one ``warning:`` line each; a batch keeps
+    them in the photo's record (``notes``).
+    """

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from .errors import ImageDecodeError, InvalidInputError
+from .errors import ImageDecodeError, InvalidInputError, SilhouetteWarning
 
 __all__ = ["DecodedImage", "ImageSource", "load_image", "read_image"]
 
@@ -107,39 +108,63 @@ def read_image(source: ImageSource, *, max_side: int | None = None) -> DecodedIm
         rgb = _array_to_rgb(source)
         return DecodedImage(rgb, (rgb.shape[1], rgb.shape[0]))
     if isinstance(source, Image.Image):
-        return _decode(source, max_side=None)
+        return _guarded(lambda: _decode(source, max_side=None, name="PIL image"), "PIL image")
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise ImageDecodeError("empty image data")
         return _open_and_decode(io.BytesIO(bytes(source)), "image data", max_side)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if path.is_dir():
-            raise ImageDecodeError(f"{path}: is a directory, not an image")
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise ImageDecodeError(f"{path}: no such file") from None
-        except OSError as exc:
-            raise ImageDecodeError(f"{path}: cannot read ({exc.strerror})") from None
-        if size == 0:
-            raise ImageDecodeError(f"{path}: empty file")
+        path = _checked_path(source)
         return _open_and_decode(path, str(path), max_side)
     raise InvalidInputError(
         f"image must be a path, bytes, PIL image or ndarray, got {type(source).__name__}"
     )
 
 
-def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
-    register_heif()
+def _checked_path(source: str | os.PathLike) -> Path:
+    """``source`` as a path to a regular file with something in it, or raise."""
+    try:
+        path = Path(source)
+        st = path.stat()
+    except ValueError:  # a NUL byte: no file can have this name
+        raise InvalidInputError("the file name contains a NUL byte") from None
+    except FileNotFoundError:
+        raise ImageDecodeError(f"{source}: no such file") from None
+    except PermissionError:
+        raise ImageDecodeError(f"{source}: permission denied") from None
+    except (OSError, TypeError) as exc:  # too long, a loop of links, not a path...
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ImageDecodeError(f"{source}: cannot read ({why})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageDecodeError(f"{path}: is a directory, not an image")
+    if not stat.S_ISREG(st.st_mode):
+        # Reading a device or a pipe could block, or never end (/dev/zero).
+        raise ImageDecodeError(f"{path}: not a regular file (a device, pipe or socket)")
+    if st.st_size == 0 and not _has_data(path):
+        # /proc and some other file systems report 0 bytes for files with content.
+        raise ImageDecodeError(f"{path}: empty file")
+    return path
+
+
+def _has_data(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(1) != b""
+    except OSError:
+        return True  # let the decoder report why it cannot be read
+
+
+def _guarded(decode, name: str) -> DecodedImage:
+    """Run ``decode``, turning Pillow's many failure types into one error."""
     try:
         with warnings.catch_warnings():
             # Between Pillow's warning and its hard limit a photo is legal
             # (a 100-megapixel camera); above the hard limit Pillow refuses
-            # to decode it at all, from the header alone.
+            # to decode it at all, from the header alone. Damaged EXIF tags
+            # make Pillow warn too; they are dropped with all other metadata.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fp) as im:
-                return _decode(im, max_side=max_side)
+            warnings.filterwarnings("ignore", module="PIL")
+            return decode()
     except Image.DecompressionBombError:
         limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ImageDecodeError(
@@ -150,12 +175,53 @@ def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
         raise ImageDecodeError(f"{name}: not an image, or a format that cannot be read") from None
     except PermissionError:
         raise ImageDecodeError(f"{name}: permission denied") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        # Pillow reports truncated or corrupt data as OSError/SyntaxError.
-        raise ImageDecodeError(f"{name}: cannot decode image ({exc})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, AttributeError, KeyError) as exc:
+        # Pillow reports truncated or corrupt data as OSError/SyntaxError, a
+        # closed image as ValueError or AttributeError. One line, always.
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise ImageDecodeError(f"{name}: cannot decode image ({why})") from None
 
 
-def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
+def _open_and_decode(fp, name: str, max_side: int | None) -> DecodedImage:
+    register_heif()
+
+    def decode() -> DecodedImage:
+        with Image.open(fp) as im:
+            return _decode(im, max_side=max_side, name=name)
+
+    return _guarded(decode, name)
+
+
+#: EXIF orientation -> the turn that makes the stored pixels upright.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(im: Image.Image, name: str) -> int:
+    """The EXIF orientation, 1 to 8; 1 (as stored) when the tag is damaged."""
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:  # Pillow raises many types on damaged EXIF
+        value = None
+    if isinstance(value, int) and 1 <= value <= 8:
+        return value
+    warnings.warn(
+        f"{name}: the EXIF orientation tag is damaged ({value!r}); the photo is used as "
+        "stored, which may be on its side",
+        SilhouetteWarning,
+        stacklevel=2,
+    )
+    return 1
+
+
+def _decode(im: Image.Image, *, max_side: int | None, name: str = "image") -> DecodedImage:
     # HEIF decoders already apply the stored rotation; applying EXIF again
     # would turn the photo twice.
     heif = (im.format or "").upper() in {"HEIF", "HEIC", "AVIF"}
@@ -167,7 +233,7 @@ def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
     im.load()
     # Read EXIF after the pixels: for a PNG whose eXIf chunk follows them,
     # asking earlier makes Pillow decode the whole image an extra time.
-    orientation = 1 if heif else im.getexif().get(0x0112, 1)
+    orientation = 1 if heif else _orientation(im, name)
     swapped = orientation in (5, 6, 7, 8)
     if max_side:
         # Shrink by whole factors while still in Pillow, before the array
@@ -178,8 +244,11 @@ def _decode(im: Image.Image, *, max_side: int | None) -> DecodedImage:
                 im = im.reduce(factor)
             except ValueError:  # modes Pillow cannot reduce (palette, 1-bit)
                 pass
-    if orientation != 1:  # exif_transpose copies the image even when upright
-        im = ImageOps.exif_transpose(im)
+    if orientation != 1:
+        # Turned here rather than by ImageOps.exif_transpose, which also
+        # rewrites the EXIF block and fails on a damaged one; the metadata is
+        # dropped anyway.
+        im = im.transpose(_UPRIGHT[orientation])
     original_size = (full_h, full_w) if swapped else (full_w, full_h)
     return DecodedImage(_pil_to_rgb(im), original_size)
 
@@ -211,16 +280,28 @@ def _array_to_rgb(arr: np.ndarray) -> npt.NDArray[np.uint8]:
         raise InvalidInputError(f"image is empty, got shape {arr.shape}")
     if arr.dtype == np.uint8:
         out = arr
-    elif arr.dtype == np.uint16 or (
-        np.issubdtype(arr.dtype, np.integer) and arr.max(initial=0) > 255
-    ):
-        out = (arr.astype(np.float64) * (255.0 / 65535.0)).round().clip(0, 255).astype(np.uint8)
-    elif np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
-        out = arr.astype(np.uint8) * (255 if arr.dtype == np.bool_ else 1)
+    elif arr.dtype == np.bool_:
+        out = arr.astype(np.uint8) * 255
+    elif np.issubdtype(arr.dtype, np.integer):
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi > 65535:
+            # Casting would wrap (-5 becomes 251) or clip without a word.
+            raise InvalidInputError(
+                f"integer image values must be in [0, 255] or [0, 65535], got {lo} to {hi}"
+            )
+        if arr.dtype == np.uint16 or hi > 255:
+            out = (arr.astype(np.float64) * (255.0 / 65535.0)).round().astype(np.uint8)
+        else:
+            out = arr.astype(np.uint8)
     elif np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
             raise InvalidInputError("image contains NaN or infinite values")
-        top = 1.0 if arr.max(initial=0.0) <= 1.0 else 255.0
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < 0.0 or hi > 255.0:
+            raise InvalidInputError(
+                f"float image values must be in [0, 1] or [0, 255], got {lo:g} to {hi:g}"
+            )
+        top = 1.0 if hi <= 1.0 else 255.0
         out = (arr * (255.0 / top)).round().clip(0, 255).astype(np.uint8)
     else:
         raise InvalidInputError(f"unsupported image dtype {arr.dtype}")
