@@ -1,7 +1,10 @@
 """The whole measurement chain on synthetic bodies, with a fake pose model."""
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+import cv2
 import numpy as np
 import pytest
 
@@ -245,3 +248,57 @@ def test_large_photo_with_a_height_keeps_depth_over_cm_equal_to_the_scale():
     assert r.left.dip_depth_px == pytest.approx(16.0, abs=tolerance(16.0))
     assert r.left.dip_depth_px / r.left.dip_depth_cm == pytest.approx(r.px_per_cm, rel=1e-9)
     assert r.left.dip_depth_cm == pytest.approx(8.0 * 170.0 / (3.37 * 300), rel=0.05)
+
+
+def test_a_12_megapixel_photo_keeps_depth_over_cm_equal_to_the_scale():
+    # A phone photo, 3000 x 4000, analysed at the default 1600 px: a scale of
+    # 2.5, not a whole factor, between working and photo pixels.
+    mask, lm = make_body(Body(dip_left_px=8.0, torso_px=320.0), size=(1600, 1200))
+    photo = cv2.resize(image_for(mask), (3000, 4000), interpolation=cv2.INTER_LINEAR)
+    with Analyzer(pose_backend=FakePose(PoseEstimate(lm, mask))) as analyzer:
+        r = analyzer.analyze(photo, height_cm=170.0)
+    assert (r.width, r.height) == (3000, 4000)
+    # Head top to toes is 3.37 torso lengths in the working image.
+    assert r.px_per_cm == pytest.approx(2.5 * 3.37 * 320 / 170.0, rel=0.005)
+    for side in (r.left, r.right):
+        assert side.dip_depth_px / side.dip_depth_cm == pytest.approx(r.px_per_cm, rel=1e-9)
+    assert r.left.dip_depth_px == pytest.approx(2.5 * 8.0, abs=2.5 * tolerance(8.0))
+    assert r.left.dip_depth_cm == pytest.approx(8.0 * 170.0 / (3.37 * 320), rel=0.05)
+
+
+@pytest.mark.parametrize("height", ["abc", None, True, float("nan"), float("inf"), [170]])
+def test_a_height_that_is_not_a_number_is_an_invalid_input_error(height):
+    mask, lm = make_body(Body())
+    with Analyzer(pose_backend=FakePose(PoseEstimate(lm, mask))) as analyzer:
+        if height is None:
+            analyzer.analyze(image_for(mask), height_cm=height)  # None: no height, fine
+            return
+        with pytest.raises(InvalidInputError, match="height_cm"):
+            analyzer.analyze(image_for(mask), height_cm=height)
+
+
+class OneAtATime(FakePose):
+    """A fake model that notices when two threads are inside it at once."""
+
+    def __init__(self, estimate):
+        super().__init__(estimate)
+        self.inside = 0
+        self.overlaps = 0
+
+    def __call__(self, rgb):
+        self.inside += 1
+        self.overlaps += self.inside > 1
+        time.sleep(0.02)  # the real model takes longer; long enough to overlap
+        self.inside -= 1
+        return super().__call__(rgb)
+
+
+def test_one_analyzer_shared_by_threads_analyses_one_photo_at_a_time():
+    mask, lm = make_body(Body(dip_left_px=8.0))
+    pose = OneAtATime(PoseEstimate(lm, mask))
+    rgb = image_for(mask)
+    with Analyzer(pose_backend=pose) as analyzer:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: analyzer.analyze(rgb), range(12)))
+    assert pose.calls == 12 and pose.overlaps == 0
+    assert len({r.left.dip_depth_px for r in results}) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -83,6 +84,13 @@ class Analyzer:
         Replaces the whole-image person segmentation. With a ``pose_backend``
         and no ``people_backend``, other people are not looked for.
 
+    Notes
+    -----
+    One analyzer may be shared by several threads, but it analyses one photo
+    at a time: the models are not thread-safe, so :meth:`analyze` holds a lock
+    and the other threads wait. For photos in parallel, use one analyzer per
+    process (as :func:`silhouette.run_batch` does).
+
     Examples
     --------
     >>> from silhouette import Analyzer
@@ -113,6 +121,9 @@ class Analyzer:
             from .backends.mediapipe import MediaPipePeople
 
             self._people = MediaPipePeople()
+        # The models are not thread-safe (two threads in one MediaPipe graph
+        # crash the process): one analysis at a time.
+        self._lock = threading.Lock()
         self._measure = MeasureOptions(
             refine_edges=self.options.refine_edges,
             dip_threshold_ratio=self.options.dip_threshold_ratio,
@@ -145,13 +156,19 @@ class Analyzer:
         """
         if self._pose is None:
             raise RuntimeError("this Analyzer is closed")
-        if height_cm is not None and not (50.0 <= float(height_cm) <= 272.0):
-            raise InvalidInputError(f"height_cm must be between 50 and 272, got {height_cm}")
+        if height_cm is not None:
+            height_cm = _height(height_cm)
         decoded = (
             image
             if isinstance(image, DecodedImage)
             else read_image(image, max_side=self.options.max_side)
         )
+        with self._lock:
+            return self._analyze(decoded, height_cm)
+
+    def _analyze(self, decoded: DecodedImage, height_cm: float | None) -> Analysis:
+        if self._pose is None:
+            raise RuntimeError("this Analyzer is closed")
         rgb = _fit(decoded.rgb, self.options.max_side)
         estimate = self._pose(rgb)
         people = 1
@@ -165,23 +182,35 @@ class Analyzer:
             estimate,
             people=people,
             original_size=decoded.original_size,
-            height_cm=None if height_cm is None else float(height_cm),
+            height_cm=height_cm,
             options=self._measure,
         )
 
     def close(self) -> None:
         """Release the model. Further calls to :meth:`analyze` fail."""
-        if self._pose is not None and self._owns_backend:
-            self._pose.close()
-        if self._people is not None and self._owns_people:
-            self._people.close()
-        self._pose = self._people = None
+        with self._lock:  # never under a running analysis
+            if self._pose is not None and self._owns_backend:
+                self._pose.close()
+            if self._people is not None and self._owns_people:
+                self._people.close()
+            self._pose = self._people = None
 
     def __enter__(self) -> Analyzer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _height(height_cm: object) -> float:
+    """``height_cm`` as a float in the range of human heights, or raise."""
+    try:
+        value = float(height_cm)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"height_cm must be a number, got {height_cm!r}") from None
+    if isinstance(height_cm, bool) or not 50.0 <= value <= 272.0:
+        raise InvalidInputError(f"height_cm must be between 50 and 272, got {height_cm!r}")
+    return value
 
 
 def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
