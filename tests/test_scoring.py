@@ -153,3 +153,37 @@ def test_levels_hidden_by_an_arm_are_not_drawn():
     assert s.measured
     assert np.isnan(s.outline[trace.arm]).all()
     assert np.isfinite(s.outline[~trace.arm]).all()
+
+
+def test_a_bulge_on_a_level_without_a_traced_edge_gets_a_finite_point_on_the_outline():
+    # A bulge can sit where the edge was not traced (the profile's ends, a
+    # gap): its xy is NaN there, and the point must still be on the outline.
+    # Found rotating and cropping a shared photo; a NaN trochanter made the
+    # result invalid.
+    from dataclasses import replace
+
+    from silhouette.core.scoring import _point_on_outline
+    from support.bodies import CREST_V, TROCH_V
+
+    trace, _ = traced(Body())
+    p = trace.profile
+    # Levels on the straight part of the outline (u is the same there), and
+    # the last level of the window.
+    t = p.v / T
+    straight = np.flatnonzero((t < CREST_V - 0.02) & (t > TROCH_V + 0.02))[:5]
+    hidden = np.r_[straight, p.v.size - 3 : p.v.size]
+    xy, u = p.xy.copy(), p.u.copy()
+    xy[hidden], u[hidden] = np.nan, np.nan
+    gappy = replace(p, xy=xy, u=u)
+    for i in straight:
+        # The same point as traced, to a fraction of a pixel (the edge itself
+        # is found to about 0.02 px on these bodies).
+        np.testing.assert_allclose(_point_on_outline(gappy, i), p.xy[i], atol=0.05)
+    for i in hidden[-3:]:
+        x, y = _point_on_outline(gappy, i)
+        assert np.isfinite([x, y]).all()
+        # The last traced edge, carried down to this level (as fill_gaps does).
+        last = p.v.size - 4
+        assert np.hypot(x - p.xy[last][0], y - p.xy[last][1]) == pytest.approx(
+            abs(p.v[i] - p.v[last]), abs=0.05
+        )

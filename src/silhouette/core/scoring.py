@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..results import HipSide, Notice, Point, Side
-from .dip import MIN_DIP_PX
+from .dip import MIN_DIP_PX, fill_gaps
 from .hips import HipTrace
 from .landmarks import Landmark, Landmarks
 from .notices import notice
@@ -101,7 +101,7 @@ def score_side(
         return HipSide(side, outline=outline, reason=why)
 
     def point(i: int | None) -> Point | None:
-        return None if i is None else (float(p.xy[i][0]), float(p.xy[i][1]))
+        return None if i is None else _point_on_outline(p, i)
 
     ratio = g.depth_px / hip_width
     threshold = _threshold(threshold_ratio, hip_width)
@@ -150,3 +150,24 @@ def borderline_notice(side: HipSide, hip_width: float, threshold_ratio: float) -
 def _threshold(threshold_ratio: float, hip_width: float) -> float:
     """The depth ratio from which a dip counts, never under ``MIN_DIP_PX``."""
     return max(threshold_ratio, MIN_DIP_PX / hip_width)
+
+
+def _point_on_outline(profile, i: int) -> Point:
+    """``[x, y]`` of profile level ``i``, also where no edge was traced there.
+
+    The dip is measured on the profile with its gaps filled (``fill_gaps``:
+    interpolated inside, the nearest value held at the ends), so a bulge can
+    sit on a level without a traced edge, whose ``xy`` is NaN. The point is
+    then placed on the filled profile: ``xy`` is affine in ``(u, v)``.
+    """
+    xy = profile.xy[i]
+    if np.isfinite(xy).all():
+        return (float(xy[0]), float(xy[1]))
+    ok = np.isfinite(profile.xy).all(axis=1) & np.isfinite(profile.u)
+    if ok.sum() < 3:
+        j = int(np.flatnonzero(ok)[np.argmin(np.abs(np.flatnonzero(ok) - i))])
+        return (float(profile.xy[j][0]), float(profile.xy[j][1]))
+    design = np.c_[np.ones(ok.sum()), profile.u[ok], profile.v[ok]]
+    coef = np.linalg.lstsq(design, profile.xy[ok], rcond=None)[0]
+    x, y = np.array([1.0, fill_gaps(profile.u)[i], profile.v[i]]) @ coef
+    return (float(x), float(y))
