@@ -158,6 +158,14 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
             tilt = abs(posture.pelvic_tilt_deg)
             notices.append(notice("hip_popped", tilt=tilt, weight=weight, other=other))
 
+    # Every null says why (docs/schema.md): unless a hidden or clipped hip
+    # already does, say that the stance or the waist could not be read.
+    if posture is None and not any(n.code.endswith(("_left", "_right")) for n in notices):
+        notices.append(notice("stance_unknown"))
+    if waist_width is None and hip_width is not None:
+        if not any(n.code.startswith("arm_touching") for n in notices):
+            notices.append(notice("waist_hidden"))
+
     quality = view_quality(yaw)
     left, right = (
         score_side(

@@ -62,8 +62,18 @@ MESSAGES: dict[str, str] = {
     ),
     "hip_popped": (
         "Hip-popped stance: the pelvis is tilted {tilt:.0f} degrees with the weight on the "
-        "{weight} leg. The pose likely deepens the {weight} dip and flattens the {other} one; "
-        "compare photos taken standing straight with the weight on both feet."
+        "{weight} leg. A tilted pelvis changes the outline of both hips, so these depths show "
+        "the pose as much as the body; compare photos taken standing straight with the weight "
+        "on both feet."
+    ),
+    "stance_unknown": (
+        "The stance could not be read from the hip outline (arms or the photo's edge hide too "
+        "much of it, or it implies a tilt no standing pelvis makes), so whether the stance is "
+        "hip-popped is not known."
+    ),
+    "waist_hidden": (
+        "The waist outline is hidden or could not be traced over most of its height (arms "
+        "held against it, often), so the waist-to-hip ratio was not measured."
     ),
 }
 #: Kinds whose code names the side.
