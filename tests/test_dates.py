@@ -1,7 +1,8 @@
 """When a photo was taken: EXIF first, then the file name, then the file's mtime."""
 
 import os
-from datetime import datetime
+import warnings
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -14,7 +15,11 @@ from support.files import with_exif_date
     "name, expected",
     [
         ("IMG_20240115_081500.jpg", datetime(2024, 1, 15, 8, 15)),
-        ("PXL_20231224_193012345.jpg", datetime(2023, 12, 24)),  # millis: no time
+        ("IMG_20240115_0900.jpg", datetime(2024, 1, 15, 9, 0)),  # HHMM keeps its time
+        ("2024-01-15 21.30.jpg", datetime(2024, 1, 15, 21, 30)),
+        ("PXL_20231224_193012345.jpg", datetime(2023, 12, 24, 19, 30, 12)),  # + millis
+        ("IMG_20240115_2460.jpg", datetime(2024, 1, 15)),  # not a time: the date alone
+        ("IMG_20240115_12345.jpg", datetime(2024, 1, 15)),  # five digits: no time
         ("IMG-20240115-WA0001.jpg", datetime(2024, 1, 15)),
         ("2024-03-02 front.png", datetime(2024, 3, 2)),
         ("progress_2024_03_02.heic", datetime(2024, 3, 2)),
@@ -66,3 +71,51 @@ def test_an_unreadable_file_still_gets_a_date(tmp_path):
     q.write_text("not a photo")
     os.utime(q, (1700000000, 1700000000))
     assert photo_date(q).source == "mtime"
+
+
+@pytest.mark.parametrize(
+    "exif, name, expected, source",
+    [
+        ("0001:01:01 00:00:00", "PXL_20240301_120000.jpg", datetime(2024, 3, 1, 12), "filename"),
+        ("9999:12:31 23:59:59", "PXL_20240301_120000.jpg", datetime(2024, 3, 1, 12), "filename"),
+        ("1800:05:01 10:00:00", "photo.jpg", datetime.fromtimestamp(1700000000), "mtime"),
+        # The name's date is in the future too: on to the file's time.
+        (
+            "0001:01:01 00:00:00",
+            "IMG_20990101_000000.jpg",
+            datetime.fromtimestamp(1700000000),
+            "mtime",
+        ),
+    ],
+)
+def test_an_implausible_date_falls_back_to_the_next_source_with_a_note(
+    tmp_path, exif, name, expected, source
+):
+    p = with_exif_date(Image.new("RGB", (8, 8)), tmp_path / name, exif)
+    os.utime(p, (1700000000, 1700000000))
+    d = photo_date(p)
+    assert (d.when, d.source) == (expected, source)
+    assert d.note and "not a plausible date" in d.note and exif[:4] in d.note
+
+
+def test_no_plausible_date_at_all_is_no_date(tmp_path):
+    p = with_exif_date(Image.new("RGB", (8, 8)), tmp_path / "x.jpg", "0001:01:01 00:00:00")
+    future = (datetime.now() + timedelta(days=400)).timestamp()
+    os.utime(p, (future, future))
+    d = photo_date(p)
+    assert d.when is None and d.source is None
+    assert "EXIF date 0001-01-01 and the file time" in d.note and "no date" in d.note
+
+
+def test_a_plausible_date_has_no_note(tmp_path):
+    p = with_exif_date(Image.new("RGB", (8, 8)), tmp_path / "x.jpg", "2024:02:10 09:30:05")
+    assert photo_date(p).note is None
+
+
+def test_reading_the_date_of_a_huge_photo_prints_no_warning(tmp_path):
+    # Over Pillow's 89-megapixel warning size, under its hard limit.
+    p = tmp_path / "IMG_20240115_080000.png"
+    Image.new("L", (10_000, 9_500)).save(p, compress_level=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert photo_date(p).when == datetime(2024, 1, 15, 8)
