@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 PHOTOS, SYNTH = SHARED / "photos", SHARED / "synth"
+CLOTHED = SHARED / "synth_clothed"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))  # support/: body builders, dip injection
 
@@ -391,6 +392,67 @@ def bench_renders(analyzer, rows_all, quick: bool):
 # --------------------------------------------------------------------------
 
 
+def bench_clothing(analyzer, quick: bool) -> str:
+    """What each side's outline is called on dressed renders, plain renders and named photos."""
+    rows = read_tsv(CLOTHED / "labels.tsv")
+    if quick:
+        rows = rows[::5]
+    calls: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        a = analyzer.analyze(CLOTHED / row["file"])
+        for side, tag in (("left", "L"), ("right", "R")):
+            s = a.sides[side]
+            changed = row[f"outline_changed_{tag}"] == "yes"
+            key = f"{row['garment']} ({'changes' if changed else 'keeps'} the hip outline)"
+            calls[key][s.outline_source if s.measured else "not measured"] += 1
+            calls[key]["present on a garment outline"] += bool(changed and s.dip_present)
+    for row in front_back_renders(quick):
+        a = analyzer.analyze(SYNTH / row["file"])
+        for side in SIDES:
+            s = a.sides[side]
+            key = f"plain render, arms {row['arms']}"
+            calls[key][s.outline_source if s.measured else "not measured"] += 1
+    out = []
+    for key, c in sorted(calls.items()):
+        measured = c["body"] + c["clothing"] + c["uncertain"]
+        flagged = c["clothing"] + c["uncertain"]
+        out.append(
+            [
+                key,
+                measured,
+                f"{100 * flagged / max(measured, 1):.0f}%",
+                c["clothing"],
+                c["uncertain"],
+                c["body"],
+                c["not measured"],
+                c["present on a garment outline"] if "changes" in key else "-",
+            ]
+        )
+    header = [
+        "renders",
+        "sides measured",
+        "called clothing or uncertain",
+        "clothing",
+        "uncertain",
+        "body",
+        "not measured",
+        "dip_present true on a garment outline",
+    ]
+    text = table(header, out)
+    named = ["pifu_ryota_front_blackbg.png", "faraz_saif_front_straight.jpg"]
+    named += ["faraz_ramzan_front_apose.jpg", "faraz_arsalan_front_apose.jpg"]
+    lines = []
+    for name in named:
+        a = analyzer.analyze(PHOTOS / name)
+        said = ", ".join(
+            f"{side} {s.outline_source} ({'dip' if s.dip_present else s.dip_present})"
+            for side, s in a.sides.items()
+            if s.measured
+        )
+        lines.append(f"- `{name}`: {said or 'not measured'}")
+    return text + "\n\nPhotos with loose clothing at the hips:\n\n" + "\n".join(lines)
+
+
 SYNTH_HIP_WIDTH = 2 * 0.42 * 300  # the synthetic body's widest width, pixels
 
 
@@ -449,7 +511,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument(
-        "--sections", default="12345", help="which sections to run, e.g. 14 (default: all)"
+        "--sections", default="123456", help="which sections to run, e.g. 14 (default: all)"
     )
     args = ap.parse_args()
     run = set(args.sections)
@@ -484,6 +546,9 @@ def main() -> None:
         if "4" in run:
             print("## 4. Renders with exact truth\n")
             print(bench_renders(analyzer, read_tsv(SYNTH / "labels.tsv"), args.quick) + "\n")
+        if "6" in run:
+            print("## 6. Clothing: is the outline the body's?\n")
+            print(bench_clothing(analyzer, args.quick) + "\n")
     if "5" in run:
         print("## 5. Synthetic silhouettes (known notch depth; notch half-widths 0.10-0.20 T)\n")
         print(bench_synthetic(args.quick))

@@ -36,11 +36,19 @@ FIELDS = {
     "view_unknown": dict(turned=" about 45 degrees"),
     "hip_popped": dict(tilt=7.6, weight="left", other="right"),
     "borderline": dict(depth=1.31, sd=0.25, threshold=1.2),
+    "clothing": dict(why="a belt sits at the dip"),
 }
 
 
 def test_per_side_codes_name_the_side():
-    for kind in ("outline_clipped", "arm_touching", "outline_incomplete", "borderline"):
+    for kind in (
+        "outline_clipped",
+        "arm_touching",
+        "outline_incomplete",
+        "borderline",
+        "clothing",
+        "low_contrast",
+    ):
         for side in ("left", "right"):
             n = notice(kind, side, **FIELDS.get(kind, {}))
             assert n.code == f"{kind}_{side}"
@@ -170,6 +178,26 @@ def borderline() -> Analysis:
     return measure(*scene(Body(dip_left_px=8.0, dip_right_px=3.0)))
 
 
+def clothing() -> Analysis:
+    # A dark belt across the person's left hip (the image's right), at the
+    # left dip's deepest point (0.025 T above the hip joints, image row 397):
+    # the dip sits on a garment edge.
+    mask, lm = scene(DIP)
+    rgb = image_for(mask)
+    band = rgb[390:405, 300:]
+    band[mask[390:405, 300:] >= 0.5] = 20
+    return measure(mask, lm, rgb=rgb)
+
+
+def low_contrast() -> Analysis:
+    # The background beside the person's right hip (the image's left) as grey
+    # as the body: the traced edge has nothing in the photo behind it.
+    mask, lm = scene(DIP)
+    rgb = image_for(mask)
+    rgb[:, :300][mask[:, :300] < 0.5] = 196
+    return measure(mask, lm, rgb=rgb)
+
+
 #: kind -> (scene, the codes it raises, the notice expected last)
 SCENES: dict[str, tuple[Callable[[], Analysis], list[str], object]] = {
     "no_person": (no_person, ["no_person"], notice("no_person")),
@@ -198,6 +226,8 @@ SCENES: dict[str, tuple[Callable[[], Analysis], list[str], object]] = {
     "no_scale": (no_scale, ["no_scale"], notice("no_scale")),
     "hip_popped": (hip_popped, ["hip_popped"], None),
     "borderline": (borderline, ["borderline_right"], None),
+    "clothing": (clothing, ["clothing_left"], None),
+    "low_contrast": (low_contrast, ["low_contrast_right"], notice("low_contrast", "right")),
     "stance_unknown": (stance_unknown, ["stance_unknown"], notice("stance_unknown")),
     "waist_hidden": (waist_hidden, ["waist_hidden"], notice("waist_hidden")),
 }

