@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from silhouette import PoseEstimate
-from silhouette.core.people import MAX_PEOPLE, largest_person, torso_length
-from support.bodies import Body, make_body
+from silhouette import Landmark, Landmarks, PoseEstimate
+from silhouette.core.people import MAX_PEOPLE, largest_person, plausible_person, torso_length
+from support.bodies import Body, make_body, measure, scene
 
 
 def two_people():
@@ -184,3 +184,41 @@ def test_at_most_four_people_are_looked_for():
     # would still be new, but four are enough.
     _, n = largest_person(rgb, small_one, people, lambda canvas: next(queue))
     assert n == MAX_PEOPLE == 4
+
+
+# --------------------------------------------------------------------------
+# Is what the pose model found a person at all?
+# --------------------------------------------------------------------------
+
+
+def test_the_synthetic_body_is_a_plausible_person():
+    mask, lm = scene(Body())
+    assert plausible_person(PoseEstimate(lm, mask), mask)
+
+
+def test_a_wall_behind_a_skeleton_is_not_a_person():
+    # The whole picture segmented as "person" around the landmarks: 600 x 900 px
+    # is 6 torso lengths squared... and more once the torso is shorter.
+    mask, lm = scene(Body(torso_px=200.0))
+    wall = np.ones_like(mask)
+    assert not plausible_person(PoseEstimate(lm, wall), wall)
+    found = measure(wall, lm)
+    assert found.person_found is False and found.warning_codes() == ["no_person"]
+
+
+def test_a_skeleton_wider_than_its_torso_is_not_a_person():
+    mask, lm = scene(Body())
+    xy = lm.xy.copy()
+    centre = lm.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    for k in (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER):
+        xy[k] = centre + 2.5 * (xy[k] - centre)  # shoulders 1.75 torso lengths apart
+    wide = Landmarks(xy, lm.visibility, lm.world)
+    assert not plausible_person(PoseEstimate(wide, mask), mask)
+
+
+def test_a_region_that_misses_the_torso_is_not_a_person():
+    mask, lm = scene(Body())
+    patch = np.zeros_like(mask)
+    # Only a strip down the person's left flank: the torso between is empty.
+    patch[:, 380:430] = mask[:, 380:430]
+    assert not plausible_person(PoseEstimate(lm, patch), patch)

@@ -23,6 +23,7 @@ from .hips import arm_free_levels, trace_hip, widths
 from .landmarks import PoseEstimate
 from .mask import refine_around_hips, select_person
 from .notices import notice
+from .people import plausible_person
 from .posture import TILT_THRESHOLD_DEG, estimate_posture
 from .scoring import borderline_notice, score_side, view_quality
 from .view import body_yaw_deg, classify_view
@@ -90,7 +91,7 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
     lm = estimate.landmarks
     landmarks = np.column_stack([lm.xy, lm.visibility])
     person = select_person(estimate.mask, lm)
-    if person is None:
+    if person is None or not plausible_person(estimate, person.soft):
         found = Analysis(w, h, False, landmarks=landmarks)
         return _unmeasured(found, [notice("no_person_shape")])
     notices: list[Notice] = []

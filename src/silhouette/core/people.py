@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from .landmarks import Landmark, PoseEstimate
 
-__all__ = ["MAX_PEOPLE", "largest_person"]
+__all__ = ["MAX_PEOPLE", "largest_person", "plausible_person", "torso_length"]
 
 #: At most this many people are looked for.
 MAX_PEOPLE = 4
@@ -84,3 +84,53 @@ def largest_person(
     # Only people the pose model confirms count: the segmentation alone also
     # takes some objects (an engine bay, a coat on a chair) for a person.
     return max(found, key=torso_length), len(found)
+
+
+#: Bounds of a plausible human, measured in torso lengths (mid-hip to
+#: mid-shoulder): the person region's area (a standing adult, cut at the
+#: thighs or not, covers 1.5-3 T^2 on the shared photos) ...
+_AREA_T2 = (0.5, 8.0)
+#: ... the shoulder and hip-landmark widths (at most 0.8 and 0.5 T, facing
+#: the camera) ...
+_MAX_SHOULDERS_T, _MAX_HIPS_T = 1.6, 1.2
+#: ... and the share of the torso (between shoulders and hips) the mask covers.
+_MIN_TORSO_COVER = 0.5
+
+
+def plausible_person(estimate: PoseEstimate, soft: npt.NDArray[np.float32]) -> bool:
+    """Whether landmarks and mask form a plausible human at all.
+
+    A pose model can "find" a person in a patterned wall or a coat on a
+    chair; such a skeleton is too wide for its torso, its torso is not
+    covered by the mask, or the region is far too small or large for it.
+    The bounds are generous: they only catch what no person looks like.
+
+    Parameters
+    ----------
+    estimate : PoseEstimate
+    soft : (H, W) ndarray of float32
+        The person's own mask region (see :func:`silhouette.core.mask.select_person`).
+    """
+    lm = estimate.landmarks
+    L = Landmark
+    T = torso_length(estimate)
+    if T < 4.0:
+        return False
+    shoulders = float(np.hypot(*(lm[L.LEFT_SHOULDER] - lm[L.RIGHT_SHOULDER]))) / T
+    hips = float(np.hypot(*(lm[L.LEFT_HIP] - lm[L.RIGHT_HIP]))) / T
+    if shoulders > _MAX_SHOULDERS_T or hips > _MAX_HIPS_T:
+        return False
+    area = float(np.count_nonzero(soft >= 0.5)) / T**2
+    if not _AREA_T2[0] <= area <= _AREA_T2[1]:
+        return False
+    # Points spread over the quadrilateral of shoulders and hips.
+    a, b = np.meshgrid(np.linspace(0.1, 0.9, 5), np.linspace(0.1, 0.9, 5))
+    top = lm[L.LEFT_SHOULDER] * (1 - a[..., None]) + lm[L.RIGHT_SHOULDER] * a[..., None]
+    bottom = lm[L.LEFT_HIP] * (1 - a[..., None]) + lm[L.RIGHT_HIP] * a[..., None]
+    pts = np.round(top * (1 - b[..., None]) + bottom * b[..., None]).reshape(-1, 2).astype(int)
+    h, w = soft.shape
+    inside = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+    if not inside.any():
+        return False
+    covered = soft[pts[inside, 1], pts[inside, 0]] >= 0.5
+    return bool(covered.mean() >= _MIN_TORSO_COVER)
