@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 import cv2
 import numpy as np
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from .errors import InvalidInputError
 from .results import Analysis, HipSide
 
-__all__ = ["OVERLAY_MAX_SIDE", "annotate"]
+__all__ = ["OVERLAY_MAX_SIDE", "annotate", "format_percent", "hips_box"]
 
 #: Overlay files are drawn on the photo reduced to at most this long side:
 #: plenty to see the outline, without a 100-megapixel PNG.
@@ -20,13 +21,40 @@ OVERLAY_MAX_SIDE = 4096
 # RGB colours: the two sides differ in hue and in lightness, for colour-blind readers.
 _SIDE_COLOUR = {"left": (255, 140, 0), "right": (0, 190, 255)}
 _BAND_COLOUR = {"crest": (255, 255, 255), "trochanter": (200, 200, 200)}
-_WARN_COLOUR = (255, 70, 70)
+_DEEPEST = (255, 255, 0)
+_WARN_COLOUR = (255, 110, 110)
+_WHITE = (255, 255, 255)
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def format_percent(ratio: float) -> str:
+    """A depth ratio as a percentage with one decimal, rounded once.
+
+    The value is the one published in the JSON and CSV (rounded to four
+    decimals, as :meth:`Analysis.to_dict` does), rounded half up to 0.1 %:
+    the overlay, the command line and the report then show the same figure
+    for the same photo, and the figure a spreadsheet shows from results.csv.
+
+    Examples
+    --------
+    >>> format_percent(0.04346), format_percent(0.04344)  # published as 0.0435 and 0.0434
+    ('4.4%', '4.3%')
+    """
+    published = Decimal(repr(round(float(ratio), 4)))
+    return f"{(published * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def annotate(
     image: npt.NDArray[np.uint8], analysis: Analysis, *, labels: bool = True
 ) -> npt.NDArray[np.uint8]:
     """Draw outlines, bands, bulges, dips and warnings on a copy of ``image``.
+
+    What is drawn: each side's traced outline (orange: the person's left,
+    blue: the person's right), open circles on the upper (iliac crest) and
+    lower (greater trochanter) bulges with the line between them, a yellow
+    dot on the deepest point and a yellow line from it to that line (the
+    depth), and grey brackets beside the hips spanning the crest band (upper)
+    and the trochanter band (lower) in which the bulges are searched.
 
     Parameters
     ----------
@@ -36,8 +64,9 @@ def annotate(
         factor (a thumbnail): coordinates are scaled to fit.
     analysis : Analysis
     labels : bool, optional
-        Write the depths and the summary (view, stance, warnings) on the
-        image. Thumbnails read better with only the geometry.
+        Write the depths beside the hips (outside the body and the drawing),
+        a legend of the symbols, and the view, stance and warnings as
+        sentences at the top. Thumbnails read better with only the geometry.
 
     Returns
     -------
@@ -57,8 +86,11 @@ def annotate(
             f"image must be (H, W, 3) uint8, got shape {image.shape} dtype {image.dtype}"
         )
     h, w = image.shape[:2]
-    scale = w / analysis.width
-    if abs(h / analysis.height - scale) > 0.01 * scale + 1.0 / analysis.height:
+    sx, sy = w / analysis.width, h / analysis.height
+    # A scaled copy: the same shape, up to rounding each side to whole pixels.
+    if abs(w - analysis.width * sy) > 1.0 + 0.01 * w and abs(h - analysis.height * sx) > (
+        1.0 + 0.01 * h
+    ):
         raise InvalidInputError(
             f"image is {w}x{h} but the analysis was made on "
             f"{analysis.width}x{analysis.height} (a different shape)"
@@ -66,39 +98,75 @@ def annotate(
     out = np.ascontiguousarray(image.copy())
     unit = max(1.0, max(h, w) / 800.0)  # line and text scale
     thick = max(1, round(1.5 * unit))
-    bands = {k: _to(v, scale) for k, v in analysis.bands.items()}
-    sides = [_scaled_side(s, scale) for s in (analysis.left, analysis.right)]
+    bands = {k: _to(v, sx, sy) for k, v in analysis.bands.items()}
+    sides = [_scaled_side(s, sx, sy) for s in (analysis.left, analysis.right)]
 
     for name, lines in bands.items():
         _brackets(out, lines, _BAND_COLOUR[name], max(1, thick // 2), unit)
-
-    xs = np.concatenate([s.outline[:, 0] for s in sides])
-    xs = xs[np.isfinite(xs)]
-    centre_x = float(np.mean(xs)) if xs.size else w / 2.0
-    # Depth labels go outside the brackets.
-    ends = np.concatenate([v.reshape(-1, 2) for v in bands.values()] or [np.empty((0, 2))])
     for side in sides:
-        _draw_side(out, side, unit, thick, centre_x, ends, labels)
+        _draw_side(out, side, unit, thick)
     if not labels:
         return out
 
-    y = 8 * unit
-    for text, colour in _summary(analysis):
-        for line in _wrap(text, w - 16 * unit, 0.55 * unit):
-            y += 18 * unit
-            _text(out, line, (8 * unit, y), 0.55 * unit, colour)
+    # Where text must not go: everything drawn so far, and the body between
+    # the two outlines.
+    busy = cv2.dilate((out != image).any(axis=2).astype(np.uint8), np.ones((5, 5), np.uint8))
+    body = _body_polygon(sides)
+    if body is not None:
+        cv2.fillPoly(busy, [body], 1)
+    legend_top = h
+    if analysis.person_found and any(s.outline.size for s in sides):
+        legend_top = _legend(out, busy, unit, bool(bands))
+    _summary_panels(out, busy, _summary(analysis), unit, legend_top)
+    xs = np.concatenate([s.outline[:, 0] for s in sides])
+    xs = xs[np.isfinite(xs)]
+    centre_x = float(np.mean(xs)) if xs.size else w / 2.0
+    for side in sides:
+        _label_side(out, busy, side, unit, centre_x)
     return out
 
 
-def _draw_side(
-    out: np.ndarray,
-    side: HipSide,
-    unit: float,
-    thick: int,
-    centre_x: float,
-    ends: np.ndarray,
-    labels: bool,
-) -> None:
+def hips_box(analysis: Analysis, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)`` of the hips and their drawing, in an image of ``shape``.
+
+    The box holds both outlines, the bulges and the bands, with a margin, in
+    the pixels of an image of ``shape`` (the photo at any scale); it is
+    squared up a little so that a close-up is not a sliver. None when
+    nothing was traced.
+
+    Examples
+    --------
+    >>> from silhouette import Analysis
+    >>> hips_box(Analysis(30, 40, person_found=False), (40, 30, 3)) is None
+    True
+    """
+    h, w = shape[:2]
+    sx, sy = w / analysis.width, h / analysis.height
+    pts = [_to(s.outline, sx, sy) for s in (analysis.left, analysis.right)]
+    pts += [_to(np.asarray(b).reshape(-1, 2), sx, sy) for b in analysis.bands.values()]
+    xy = np.concatenate([p.reshape(-1, 2) for p in pts] or [np.empty((0, 2))])
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) < 2:
+        return None
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    side = max(x1 - x0, y1 - y0) * 1.15
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = max(side, 0.7 * (y1 - y0)) / 2, side / 2
+    box = (
+        int(max(0, np.floor(cx - half_w))),
+        int(max(0, np.floor(cy - half_h))),
+        int(min(w, np.ceil(cx + half_w))),
+        int(min(h, np.ceil(cy + half_h))),
+    )
+    return box if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 else None
+
+
+# --------------------------------------------------------------------------
+# Geometry
+# --------------------------------------------------------------------------
+
+
+def _draw_side(out: np.ndarray, side: HipSide, unit: float, thick: int) -> None:
     colour = _SIDE_COLOUR[side.side]
     for piece in _pieces(side.outline):
         pts = np.round(piece * 16).astype(np.int32).reshape(-1, 1, 2)
@@ -112,51 +180,25 @@ def _draw_side(
         a, b, d = (np.asarray(p, dtype=float) for p in (side.crest, side.trochanter, side.deepest))
         ab = b - a
         foot = a + ab * float(np.dot(d - a, ab) / max(np.dot(ab, ab), 1e-9))
-        _line(out, foot, d, (255, 255, 0), thick)
-        _circle(out, d, 3 * unit, (255, 255, 0), -1)
-    if not labels:
-        return
-    anchor = side.deepest or side.trochanter
-    finite = side.outline[np.isfinite(side.outline).all(axis=1)]
-    if anchor is None and len(finite):
-        anchor = tuple(finite[len(finite) // 2])
-    if anchor is None:
-        return
-    if side.measured:
-        text = f"{side.side.upper()} {100 * side.dip_depth_ratio:.1f}% ({side.dip_depth_px:.1f}px"
-        text += f", {side.dip_depth_cm:.1f}cm)" if side.dip_depth_cm is not None else ")"
-    else:
-        text = f"{side.side.upper()} not measured"
-    # Labels go outside the body and its brackets, away from the centre line.
-    outward = 1.0 if anchor[0] >= centre_x else -1.0
-    x = anchor[0]
-    beyond = ends[(ends[:, 0] - centre_x) * outward > 0, 0] if len(ends) else ends[:, 0]
-    if beyond.size:
-        x = beyond.max() if outward > 0 else beyond.min()
-    _text(
-        out,
-        text,
-        (x + outward * 8 * unit, anchor[1] + 5 * unit),
-        0.5 * unit,
-        colour,
-        align="left" if outward > 0 else "right",
-    )
+        _line(out, foot, d, _DEEPEST, thick)
+        _circle(out, d, 3 * unit, _DEEPEST, -1)
 
 
-def _to(xy, scale: float):
-    """Pixel coordinates in an image scaled by ``scale`` (centres at integers)."""
+def _to(xy, sx: float, sy: float):
+    """Pixel coordinates in an image scaled by ``(sx, sy)`` (centres at integers)."""
     if xy is None:
         return None
-    return (np.asarray(xy, dtype=float) + 0.5) * scale - 0.5
+    xy = np.asarray(xy, dtype=float)
+    return (xy + 0.5) * np.array([sx, sy]) - 0.5
 
 
-def _scaled_side(side: HipSide, scale: float) -> HipSide:
-    if scale == 1.0:
+def _scaled_side(side: HipSide, sx: float, sy: float) -> HipSide:
+    if sx == sy == 1.0:
         return side
-    pt = lambda p: None if p is None else tuple(_to(p, scale))  # noqa: E731
+    pt = lambda p: None if p is None else tuple(_to(p, sx, sy))  # noqa: E731
     return replace(
         side,
-        outline=_to(side.outline, scale),
+        outline=_to(side.outline, sx, sy),
         crest=pt(side.crest),
         trochanter=pt(side.trochanter),
         deepest=pt(side.deepest),
@@ -170,28 +212,13 @@ def _pieces(outline: np.ndarray) -> list[np.ndarray]:
     return [outline[a:b] for a, b in zip(edges[::2], edges[1::2], strict=False) if b - a >= 2]
 
 
-def _summary(a: Analysis) -> list[tuple[str, tuple[int, int, int]]]:
-    white = (255, 255, 255)
-    if not a.person_found:
-        return [("No person found", _WARN_COLOUR)]
-    lines = [(f"view: {a.view}   (left/right = the person's own sides)", white)]
-    if a.bands:
-        lines.append(("brackets: crest band (outer), trochanter band (inner)", white))
-    st = a.stance
-    if st.hip_popped:
-        lines.append(
-            (
-                f"HIP-POPPED: pelvis tilted {abs(st.pelvic_tilt_deg):.0f} deg, weight on "
-                f"{st.weight_side} leg - {st.exaggerated_side} dip likely exaggerated",
-                _WARN_COLOUR,
-            )
-        )
-    elif st.pelvic_tilt_deg is not None:
-        lines.append((f"stance: straight (pelvic tilt {st.pelvic_tilt_deg:+.1f} deg)", white))
-    for wn in a.warnings:
-        if wn.code not in ("hip_popped",):
-            lines.append((wn.code.replace("_", " "), _WARN_COLOUR))
-    return lines
+def _body_polygon(sides: list[HipSide]) -> np.ndarray | None:
+    """The region between the two traced outlines (the hips), as a polygon."""
+    parts = [s.outline[np.isfinite(s.outline).all(axis=1)] for s in sides]
+    if any(len(p) < 2 for p in parts):
+        return None
+    a, b = parts
+    return np.round(np.concatenate([a, b[::-1]])).astype(np.int32).reshape(-1, 1, 2)
 
 
 def _xy(p) -> tuple[int, int]:
@@ -216,28 +243,289 @@ def _brackets(out, lines, colour, thick, unit) -> None:
         _line(out, bottom, bottom + inward, colour, thick)
 
 
-def _wrap(text: str, width: float, scale: float) -> list[str]:
-    """Split text into lines no wider than ``width`` pixels."""
-    font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(2 * scale))
-    lines: list[str] = []
-    for word in text.split():
-        trial = f"{lines[-1]} {word}" if lines else word
-        if lines and cv2.getTextSize(trial, font, scale, thick)[0][0] <= width:
-            lines[-1] = trial
+# --------------------------------------------------------------------------
+# Text: the depths beside the hips, a legend, and the summary at the top
+# --------------------------------------------------------------------------
+
+
+def _summary(a: Analysis) -> list[tuple[str, tuple[int, int, int]]]:
+    if not a.person_found:
+        return [(a.warnings[-1].message if a.warnings else "No person was found.", _WARN_COLOUR)]
+    lines = [(f"{a.view} view. Left and right are the person's own sides.", _WHITE)]
+    st = a.stance
+    if not st.hip_popped and st.pelvic_tilt_deg is not None:
+        tilt = round(st.pelvic_tilt_deg, 1) + 0.0  # never "-0.0"
+        lines.append((f"Stance straight (pelvic tilt {tilt:+.1f} degrees).", _WHITE))
+    # Warnings as their sentences; the same sentence for both sides once.
+    seen = set()
+    for wn in a.warnings:
+        if wn.message not in seen:
+            seen.add(wn.message)
+            lines.append((wn.message, _WARN_COLOUR))
+    return [(line[:1].upper() + line[1:], colour) for line, colour in lines]
+
+
+def _summary_panels(
+    out: np.ndarray, busy: np.ndarray, lines, unit: float, bottom_limit: int
+) -> None:
+    """Sentences on dark bands above and, if need be, below the drawing.
+
+    Whole sentences fill the space above the hips first and go on below
+    them (down to ``bottom_limit``, where the legend starts); the font
+    shrinks until they fit, so the text never covers the outline. What does
+    not fit even then is left to the JSON result, and a last line says so.
+    """
+    h, w = out.shape[:2]
+    rows = np.flatnonzero(busy.any(axis=1))
+    gap = round(8 * unit)
+    top_end = (rows.min() - gap) if rows.size else bottom_limit
+    bottom_start = (rows.max() + gap) if rows.size else bottom_limit
+    pad = round(5 * unit)
+    scales = (0.5 * unit, 0.42 * unit, 0.36 * unit, 0.3 * unit)
+    for scale in scales:
+        (_, th), base = cv2.getTextSize("Ag", _FONT, scale, _thickness(scale))
+        step = th + base + round(2 * unit)
+        air = round(4 * unit)  # between sentences
+        blocks = [(wrap(text, w - 2 * pad, scale), colour) for text, colour in lines]
+        top, rest = _fill(blocks, step, air, top_end - 2 * pad)
+        bottom, rest = _fill(rest, step, air, bottom_limit - bottom_start - 2 * pad)
+        if not rest or scale == scales[-1]:
+            break
+    if rest:
+        bottom.append((["(more warnings in the JSON result)"], _WHITE))
+    for blocks, y0 in ((top, 0), (bottom, None)):
+        if not blocks:
+            continue
+        height = sum(len(parts) * step + air for parts, _ in blocks) - air + 2 * pad
+        if y0 is None:
+            y0 = max(bottom_start, min(bottom_limit, h) - height)
+        _shade(out, 0, y0, w, y0 + height)
+        busy[y0 : y0 + height] = 1
+        y = y0 + pad - air
+        for parts, colour in blocks:
+            y += air
+            for part in parts:
+                y += step
+                _text(out, part, (pad, y - base), scale, colour)
+
+
+def _fill(blocks, step: int, air: int, room: int):
+    """Whole blocks (sentences) that fit in ``room`` pixels, in order, and the rest."""
+    used, taken = -air, []
+    for k, (parts, colour) in enumerate(blocks):
+        if used + air + len(parts) * step > room:
+            return taken, blocks[k:]
+        taken.append((parts, colour))
+        used += air + len(parts) * step
+    return taken, []
+
+
+def _label_side(out, busy, side: HipSide, unit: float, centre_x: float) -> None:
+    finite = side.outline[np.isfinite(side.outline).all(axis=1)]
+    anchor = side.deepest or side.trochanter or side.crest
+    if anchor is None and len(finite):
+        anchor = tuple(finite[len(finite) // 2])
+    if anchor is None:
+        return
+    name = side.side.upper()
+    if side.measured:
+        pct = format_percent(side.dip_depth_ratio)
+        sizes = [f"{side.dip_depth_px:.1f} px"]
+        if side.dip_depth_cm is not None:
+            sizes.append(f"{side.dip_depth_cm:.1f} cm")
+        # The same words, from wide and short to narrow and tall.
+        variants = [
+            [f"{name} {pct}", ", ".join(sizes)],
+            [f"{name} {pct}", *sizes],
+            [name, pct, *sizes],
+        ]
+    else:
+        variants = [[f"{name} not measured"], [name, "not measured"], [name, "not", "measured"]]
+    outward = 1 if anchor[0] >= centre_x else -1
+    _place(out, busy, variants, anchor, outward, 0.5 * unit, _SIDE_COLOUR[side.side], unit)
+
+
+def _legend(out, busy, unit: float, bands: bool) -> int:
+    """What the symbols mean, at the foot of the picture; returns its top row.
+
+    Bottom left when nothing is drawn there, else bottom right, else the
+    least crowded bottom corner; nothing when the picture is too small.
+    """
+    entries = [
+        ("circle", "bulges: hip bone (upper), thigh bone (lower)"),
+        ("dot", "deepest point of the dip"),
+    ]
+    if bands:
+        entries.append(("bracket", "bands searched: crest (upper), trochanter (lower)"))
+    entries.append(("lines", "outline: person's left (orange), right (blue)"))
+    h, w = out.shape[:2]
+    for scale in (0.36 * unit, 0.3 * unit, 0.26 * unit):
+        widest = max(cv2.getTextSize(t, _FONT, scale, _thickness(scale))[0][0] for _, t in entries)
+        if widest + round(30 * unit) <= w - 8:
+            break
+    (_, th), base = cv2.getTextSize("Ag", _FONT, scale, _thickness(scale))
+    step = th + base + round(4 * unit)
+    icon = round(16 * unit)
+    pad = round(6 * unit)
+    width = (
+        icon
+        + pad
+        + max(cv2.getTextSize(t, _FONT, scale, _thickness(scale))[0][0] for _, t in entries)
+    )
+    box_w, box_h = width + 2 * pad, len(entries) * step + 2 * pad
+    if box_w > w - 4 or box_h > h // 4:
+        return h  # too small a picture for a legend
+    corners = [(4, h - box_h - 4), (w - box_w - 4, h - box_h - 4)]
+    x0, y0 = min(corners, key=lambda c: busy[c[1] : c[1] + box_h, c[0] : c[0] + box_w].sum())
+    if busy[y0 : y0 + box_h, x0 : x0 + box_w].any():
+        return h  # the drawing reaches the foot of the picture: no room
+    _shade(out, x0, y0, x0 + box_w, y0 + box_h)
+    busy[y0 : y0 + box_h, x0 : x0 + box_w] = 1
+    thick = max(1, round(1.5 * unit))
+    for k, (kind, text) in enumerate(entries):
+        cy = y0 + pad + k * step + step // 2
+        cx = x0 + pad + icon // 2
+        if kind == "circle":
+            _circle(out, (cx, cy), 4 * unit, _SIDE_COLOUR["left"], thick)
+        elif kind == "dot":
+            _circle(out, (cx, cy), 3 * unit, _DEEPEST, -1)
+        elif kind == "bracket":
+            half = step * 0.4
+            _brackets(
+                out,
+                [
+                    [(cx - 2 * unit, cy - half), (cx + 8 * unit, cy - half)],
+                    [(cx - 2 * unit, cy + half), (cx + 8 * unit, cy + half)],
+                ],
+                _BAND_COLOUR["crest"],
+                max(1, thick // 2),
+                unit * 0.6,
+            )
         else:
-            lines.append(word)
-    return lines
+            _line(
+                out,
+                (cx - 6 * unit, cy - 3 * unit),
+                (cx - 1 * unit, cy + 3 * unit),
+                _SIDE_COLOUR["left"],
+                thick,
+            )
+            _line(
+                out,
+                (cx + 1 * unit, cy - 3 * unit),
+                (cx + 6 * unit, cy + 3 * unit),
+                _SIDE_COLOUR["right"],
+                thick,
+            )
+        _text(out, text, (x0 + pad + icon + pad, cy + th // 2), scale, _WHITE)
+    return y0
 
 
-def _text(out, text, org, scale, colour, *, align="left") -> None:
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    thick = max(1, round(2 * scale))
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    x, y = float(org[0]), float(org[1])
-    if align == "right":
-        x -= tw
-    x = min(max(x, 2), out.shape[1] - tw - 2)
-    y = min(max(y, th + 2), out.shape[0] - 4)
-    org_i = (int(x), int(y))
-    cv2.putText(out, text, org_i, font, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
-    cv2.putText(out, text, org_i, font, scale, colour, thick, cv2.LINE_AA)
+def _place(out, busy, variants, anchor, outward: int, scale: float, colour, unit) -> None:
+    """Write a label beside ``anchor``, outwards, where nothing is drawn.
+
+    ``variants`` are the label's lines, from wide to narrow. Near the anchor
+    in a narrower or smaller label is preferred to far from it: each height
+    (the anchor's, then a line up, a line down, ...) is tried with every
+    variant in three font sizes before the next height.
+    """
+    h, w = out.shape[:2]
+    margin = round(6 * unit)
+    ax, ay = float(anchor[0]), float(anchor[1])
+    fonts = []
+    for lines in variants:
+        for s in (scale, 0.8 * scale, 0.65 * scale):
+            sizes = [cv2.getTextSize(t, _FONT, s, _thickness(s)) for t in lines]
+            tw = max(size[0][0] for size in sizes)
+            step = max(size[0][1] + size[1] for size in sizes) + round(3 * unit)
+            fonts.append((lines, s, sizes, tw, step))
+    for k in (0, -1, 1, -2, 2, -3, 3, -4, 4, -6, 6, -8, 8, -10, 10):
+        for lines, s, sizes, tw, step in fonts:
+            th = step * len(lines)
+            y0 = round(ay - th / 2 + k * step)
+            y1 = y0 + th
+            if y0 < 0 or y1 > h:
+                continue
+            cols = np.flatnonzero(busy[y0:y1].any(axis=0))
+            if outward > 0:
+                beyond = cols[cols >= ax - 1]
+                x0 = int(beyond.max() + margin) if beyond.size else round(ax + margin)
+                x1 = x0 + tw
+            else:
+                beyond = cols[cols <= ax + 1]
+                x1 = int(beyond.min() - margin) if beyond.size else round(ax - margin)
+                x0 = x1 - tw
+            if x0 < 2 or x1 > w - 2:
+                continue
+            if busy[max(0, y0 - 2) : y1 + 2, max(0, x0 - 2) : x1 + 2].any():
+                continue
+            for j, t in enumerate(lines):
+                _text(out, t, (x0, y0 + (j + 1) * step - sizes[j][1]), s, colour)
+            busy[y0:y1, x0:x1] = 1
+            return
+    # Nowhere free: the narrowest label beside the anchor, on a dark band.
+    lines, s, sizes, tw, step = fonts[-1]
+    x0 = int(min(max(ax + (margin if outward > 0 else -margin - tw), 2), w - tw - 2))
+    y0 = int(min(max(ay - step * len(lines) / 2, 2), h - step * len(lines) - 2))
+    _shade(out, x0 - 2, y0, x0 + tw + 2, y0 + step * len(lines))
+    for j, t in enumerate(lines):
+        _text(out, t, (x0, y0 + (j + 1) * step - sizes[j][1]), s, colour)
+
+
+def wrap(text: str, width: float, scale: float) -> list[str]:
+    """Split ``text`` into lines no wider than ``width`` pixels at ``scale``.
+
+    The lines are balanced: as many as a greedy fill needs, each as short as
+    that number allows, so that no word is left on a line of its own.
+
+    Examples
+    --------
+    >>> wrap("a b c d", 10_000, 0.5)
+    ['a b c d']
+    """
+    thick = _thickness(scale)
+    words = text.split()
+    sizes = [cv2.getTextSize(word, _FONT, scale, thick)[0][0] for word in words]
+    a = cv2.getTextSize("a", _FONT, scale, thick)[0][0]
+    space = cv2.getTextSize("a b", _FONT, scale, thick)[0][0] - 2 * a
+
+    def greedy(limit: float) -> list[list[str]]:
+        lines: list[list[str]] = []
+        used = 0.0
+        for word, size in zip(words, sizes, strict=True):
+            if lines and used + space + size <= limit:
+                lines[-1].append(word)
+                used += space + size
+            else:
+                lines.append([word])
+                used = size
+        return lines
+
+    best = greedy(width)
+    lo, hi = max(sizes, default=0), width
+    while hi - lo > 1:  # the narrowest width that needs no more lines
+        mid = (lo + hi) / 2
+        if len(greedy(mid)) <= len(best):
+            hi = mid
+        else:
+            lo = mid
+    return [" ".join(line) for line in greedy(hi)]
+
+
+def _thickness(scale: float) -> int:
+    return max(1, round(2 * scale))
+
+
+def _shade(out, x0, y0, x1, y1, alpha: float = 0.55) -> None:
+    """Darken a rectangle so that text on it reads on any photo."""
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(out.shape[1], int(x1)), min(out.shape[0], int(y1))
+    if x1 > x0 and y1 > y0:
+        region = out[y0:y1, x0:x1]
+        region[:] = (region * (1 - alpha)).astype(np.uint8)
+
+
+def _text(out, text, org, scale, colour) -> None:
+    thick = _thickness(scale)
+    org_i = (int(org[0]), int(org[1]))
+    cv2.putText(out, text, org_i, _FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    cv2.putText(out, text, org_i, _FONT, scale, colour, thick, cv2.LINE_AA)
