@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ..core.landmarks import N_LANDMARKS, Landmarks, PoseEstimate
 from ..errors import ModelNotFoundError
+from ..files import native_stderr_silenced
 
 __all__ = ["MODEL_FILES", "MediaPipePeople", "MediaPipePose"]
 
@@ -50,7 +51,38 @@ def _solutions():
     return solutions
 
 
-class MediaPipePeople:
+class _Quiet:
+    """Silences MediaPipe's native start-up log lines.
+
+    MediaPipe and TensorFlow Lite write them from C++ straight to file
+    descriptor 2 (``Created TensorFlow Lite XNNPACK delegate``,
+    ``inference_feedback_manager``...) while a graph starts, from its own
+    threads and after the constructor has returned, and on its first run;
+    no setting turns them off. So a backend is made and run once on a tiny
+    blank image (the graph has started when it answers), and its first real
+    run is made, with descriptor 2 pointed at the null device
+    (:func:`silhouette.files.native_stderr_silenced`); later runs print
+    nothing and are left alone.
+    """
+
+    _first = True
+
+    @staticmethod
+    def _started(graph):
+        """``graph`` once it has answered a first, blank image."""
+        graph.process(np.full((64, 64, 3), 128, np.uint8))
+        return graph
+
+    def _quietly(self, run, *args):
+        if not self._first:
+            return run(*args)
+        with native_stderr_silenced():
+            out = run(*args)
+        self._first = False
+        return out
+
+
+class MediaPipePeople(_Quiet):
     """MediaPipe selfie segmentation (general model) over the whole image.
 
     The pose model segments only the person it found, inside its crop; this
@@ -58,17 +90,21 @@ class MediaPipePeople:
     """
 
     def __init__(self) -> None:
-        self._seg = _solutions().selfie_segmentation.SelfieSegmentation(model_selection=0)
+        solutions = _solutions()
+        with native_stderr_silenced():
+            self._seg = self._started(
+                solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        mask = self._seg.process(rgb).segmentation_mask
+        mask = self._quietly(self._seg.process, rgb).segmentation_mask
         return np.asarray(mask, dtype=np.float32)
 
     def close(self) -> None:
         self._seg.close()
 
 
-class MediaPipePose:
+class MediaPipePose(_Quiet):
     """MediaPipe Pose (BlazePose GHUM, "full" model) with segmentation.
 
     Uses the models shipped inside the ``mediapipe==0.10.21`` wheel:
@@ -83,21 +119,25 @@ class MediaPipePose:
 
     Notes
     -----
-    One instance is not thread-safe: use one per thread or process.
+    One instance is not thread-safe: use one per thread or process. Its
+    native start-up log lines are silenced (see ``_Quiet``).
     """
 
     def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
         solutions = _solutions()
-        self._pose = solutions.pose.Pose(
-            static_image_mode=True,
-            model_complexity=1,
-            enable_segmentation=True,
-            min_detection_confidence=min_detection_confidence,
-        )
+        with native_stderr_silenced():
+            self._pose = self._started(
+                solutions.pose.Pose(
+                    static_image_mode=True,
+                    model_complexity=1,
+                    enable_segmentation=True,
+                    min_detection_confidence=min_detection_confidence,
+                )
+            )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
         h, w = rgb.shape[:2]
-        result = self._pose.process(rgb)
+        result = self._quietly(self._pose.process, rgb)
         if result.pose_landmarks is None:
             return None
         raw = np.array(
