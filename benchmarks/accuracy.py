@@ -125,7 +125,8 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                         d,
                         straight,
                         r.dip_present is True,
-                        r.dip_present is None,
+                        r.dip_present is None and r.outline_source == "body",
+                        r.outline_source != "body",
                         s.dip_present is True,
                         due,
                     )
@@ -135,7 +136,7 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
         data = results[frac]
         if not data:
             continue
-        meas, exp, d, straight, present, borderline, before, due = (
+        meas, exp, d, straight, present, borderline, notbody, before, due = (
             np.array(x, dtype=float) for x in zip(*data, strict=True)
         )
         due = due.astype(bool)
@@ -156,7 +157,8 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                     "-",
                     "-",
                     f"{100 * present[clean].mean():.0f}% of {int(clean.sum())} dip-free sides "
-                    f"({100 * borderline[clean].mean():.0f}% borderline)",
+                    f"({100 * borderline[clean].mean():.0f}% borderline, "
+                    f"{100 * notbody[clean].mean():.0f}% not the body)",
                 ]
             )
             continue
@@ -173,7 +175,7 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
                 f"{np.median(vs_d):.0f}% (n={int(st.sum())})" if st.any() else "-",
                 f"{np.median(kept):.0f}%",
                 f"{100 * present.mean():.0f}%",
-                f"{100 * borderline.mean():.0f}%",
+                f"{100 * borderline.mean():.0f}% / {100 * notbody.mean():.0f}%",
                 f"{100 * present[due].mean():.0f}% of {int(due.sum())}" if due.any() else "-",
                 "-",
             ]
@@ -187,7 +189,7 @@ def bench_injection(analyzer, images: list[tuple[str, np.ndarray]]):
         "straight sides: median abs(depth - d), % of d",
         "definition on the ideal warped outline, median % of d",
         "dip present, all sides",
-        "borderline (null), all sides",
+        "null: borderline / outline not the body, all sides",
         "dip present, where the definition gives >= threshold",
         "false dips at d = 0",
     ]
