@@ -41,11 +41,13 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))  # support/: exact-mask tracing, dip injection
 
 from silhouette import Analyzer  # noqa: E402
+from silhouette.core.capture import capture_signature, compare_capture  # noqa: E402
 from silhouette.core.dip import DIP_THRESHOLD_RATIO, dip_of_profile, fill_gaps  # noqa: E402
 from support.inject import raised_cosine, side_profile_of  # noqa: E402
 from support.truth import trace_exact  # noqa: E402
 
 SIDES = ("left", "right")
+MASKS = ("exact", "mediapipe")
 #: Injected depths, fractions of hip width; body b's left side gets DEPTHS[b % 6], its right
 #: side DEPTHS[(b + 3) % 6].
 DEPTHS = (0.0, 0.01, 0.02, 0.03, 0.04, 0.05)
@@ -86,6 +88,7 @@ def measure(analyzer: Analyzer, folder: Path, rows: list[dict[str, str]]) -> lis
                     px_per_cm=float(row["px_per_cm"]),
                     pipeline=s.dip_depth_ratio,
                     call=s.dip_present,
+                    capture=capture_signature(analysis),
                 )
             )
     return out
@@ -136,10 +139,59 @@ HEADER = (
 )
 
 
+def camera_factors(analyzer: Analyzer, folder: Path) -> str:
+    """Per camera factor and level: how far the depth moves from the body's base photo,
+    and whether the capture signatures call the photo comparable."""
+    with open(folder / "labels.tsv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    level_key = {
+        "distance": ("camera_distance_m", "m"),
+        "height": ("camera_height_cm", "cm"),
+        "yaw": ("view_azimuth_deg", "deg"),
+        "roll": ("camera_roll_deg", "deg"),
+    }
+    base_sig, base_depth = {}, {}
+    moved: dict[tuple, list] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r["kind"] != "base"):
+        entries = measure(analyzer, folder, [row])
+        if not entries:
+            continue
+        sig = entries[0]["capture"]
+        body = row["body_id"]
+        depths = {(e["side"], m): depth_ratio(e, m, 0.0) for e in entries for m in MASKS}
+        if row["kind"] == "base":
+            base_sig[body], base_depth[body] = sig, depths
+            continue
+        key, unit = level_key[row["kind"]]
+        level = f"{row['kind']} {float(row[key]):g} {unit}"
+        if body not in base_sig:
+            continue
+        comparable = compare_capture(base_sig[body], sig).comparable
+        for k, d in depths.items():
+            if k in base_depth[body]:
+                moved[level, k[1]].append((abs(d - base_depth[body][k]) * 100, comparable))
+    out = [
+        "| change from the base (3.0 m, hip height, square on, level) | masks | sides "
+        "| median change, points | p90 | max | called comparable |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (level, mask), x in sorted(moved.items()):
+        d = np.array([a for a, _ in x])
+        share = np.mean([c for _, c in x])
+        out.append(
+            f"| {level} | {mask} | {d.size} | {np.median(d):.2f} | {np.percentile(d, 90):.2f} "
+            f"| {d.max():.2f} | {100 * share:.0f}% |"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--renders", type=Path, default=ROOT.parent / "renders" / "retakes")
     ap.add_argument("--quick", action="store_true", help="the first 6 bodies only")
+    ap.add_argument(
+        "--camera", type=Path, help="also the camera-factor set made by render_retakes.py camera"
+    )
     args = ap.parse_args()
     labels = args.renders / "labels.tsv"
     if not labels.exists():
@@ -161,7 +213,7 @@ def main() -> None:
         ("Floor: no capture variation, only lighting and noise", "floor", False),
     ):
         print(f"### {title}\n\n{HEADER}")
-        for mask in ("exact", "mediapipe"):
+        for mask in MASKS:
             groups: dict[tuple, list[float]] = defaultdict(list)
             for e in entries:
                 if e["kind"] != kind:
@@ -185,6 +237,9 @@ def main() -> None:
         f"{withheld} had at least one re-take withheld as borderline.\n\n{HEADER}\n"
         "| pipeline | " + " | ".join(summarise(depths)) + " |\n"
     )
+    if args.camera is not None:
+        with Analyzer() as analyzer:
+            print("### One camera factor at a time\n\n" + camera_factors(analyzer, args.camera))
 
 
 if __name__ == "__main__":

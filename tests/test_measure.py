@@ -244,7 +244,7 @@ def test_unsure_hips_and_knees_lower_the_confidence_of_that_side_only():
     sure = measure(mask, lm)
     for name in ("LEFT_HIP", "LEFT_KNEE"):
         unsure = measure(mask, with_visibility(lm, **{name: 0.6}))
-        assert unsure.left.confidence < 0.7 * sure.left.confidence
+        assert unsure.left.confidence < sure.left.confidence - 0.03
         assert unsure.right.confidence == pytest.approx(sure.right.confidence)
         # The measurement itself does not change.
         assert unsure.left.dip_depth_px == pytest.approx(sure.left.dip_depth_px)

@@ -1,0 +1,191 @@
+"""How a photo was taken, read from the photo itself, and whether two photos compare.
+
+Progress photos are compared week by week; the pose, the camera and the clothes
+change the outline as much as the body does. Each analysis gets a capture
+signature (:class:`CaptureSignature`): the body's turn from the camera, the
+camera's roll, the camera's height relative to the body (perspective: the
+upper body looks longer against the legs when the camera is higher), how much
+of the frame the body fills, the stance and what each hip's outline is. Two
+photos are comparable (:func:`compare_capture`) when none of these moved
+further than the depth can bear.
+
+The limits come from renders of the same bodies with one camera factor changed
+at a time (``benchmarks/render_retakes.py camera``, docs/accuracy.md): moving
+the camera from 2.5 to 3.5 m, up or down by 20 cm or rolling it by 4 degrees
+moves the depth ratio by less than the measurement's own noise, so those never
+break comparability; turning the body by 15-20 degrees does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..results import Analysis
+from .anatomy import MIN_VISIBILITY, body_frame
+from .landmarks import Landmark, Landmarks
+
+__all__ = [
+    "MAX_PERSPECTIVE_CHANGE",
+    "MAX_YAW_CHANGE_DEG",
+    "CaptureSignature",
+    "Comparability",
+    "capture_signature",
+    "compare_capture",
+]
+
+#: Largest change of the measured body yaw, degrees, between comparable photos.
+#: MediaPipe reads about 0.6 of a true turn; a true 10 degrees (depth change
+#: p90 0.3 points on the renders, the measurement's own noise) reads about 6.
+MAX_YAW_CHANGE_DEG = 6.0
+#: Largest relative change of the upper-to-lower body length ratio: +-20 cm of
+#: camera height moves it by up to 4 % (and the depth by less than its noise);
+#: past 10 % the camera is much higher or lower (a selfie from above).
+MAX_PERSPECTIVE_CHANGE = 0.10
+#: Camera roll is taken out of every height; the renders were measured up to
+#: this many degrees of difference.
+MAX_ROLL_CHANGE_DEG = 4.0
+
+
+@dataclass(frozen=True)
+class CaptureSignature:
+    """How one photo was taken, as far as the photo shows.
+
+    Attributes
+    ----------
+    body_yaw_deg : float or None
+        The body's turn from the camera, degrees (as :class:`~silhouette.Analysis`).
+    camera_roll_deg : float or None
+        The camera's roll, degrees.
+    perspective : float or None
+        Apparent shoulder-to-hip length over hip-to-ankle length along the body
+        axis; grows as the camera rises. None when the ankles are not seen.
+    body_fill : float or None
+        Torso length over the photo's height: how much of the frame the body
+        fills (the camera's distance and zoom; the depth ratio does not depend
+        on it).
+    hip_popped : bool or None
+        The stance, as the posture check read it.
+    outline_left, outline_right : str or None
+        What each hip's outline is: ``'body'``, ``'clothing'``, ``'uncertain'``.
+    """
+
+    body_yaw_deg: float | None
+    camera_roll_deg: float | None
+    perspective: float | None
+    body_fill: float | None
+    hip_popped: bool | None
+    outline_left: str | None
+    outline_right: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (a batch record's ``capture``; docs/schema.md)."""
+
+        def r(x: float | None, nd: int) -> float | None:
+            return None if x is None else round(float(x), nd)
+
+        return {
+            "body_yaw_deg": r(self.body_yaw_deg, 1),
+            "camera_roll_deg": r(self.camera_roll_deg, 1),
+            "perspective": r(self.perspective, 4),
+            "body_fill": r(self.body_fill, 4),
+            "hip_popped": self.hip_popped,
+            "outline_left": self.outline_left,
+            "outline_right": self.outline_right,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CaptureSignature:
+        """The signature back from its JSON form."""
+        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Comparability:
+    """Whether a photo compares with a reference photo, and why not.
+
+    Attributes
+    ----------
+    comparable : bool
+    reasons : tuple of str
+        Plain-language reasons it does not compare ("body turned about 9
+        degrees more than in the reference").
+    """
+
+    comparable: bool
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"comparable": self.comparable, "reasons": list(self.reasons)}
+
+
+def capture_signature(analysis: Analysis) -> CaptureSignature:
+    """The capture signature of an analysis (no person: every value None)."""
+    persp = None
+    if analysis.landmarks is not None:
+        lm = Landmarks(analysis.landmarks[:, :2], analysis.landmarks[:, 2])
+        persp = _perspective(lm, (analysis.height, analysis.width))
+    fill = None if analysis.torso_px is None else analysis.torso_px / analysis.height
+    return CaptureSignature(
+        body_yaw_deg=analysis.body_yaw_deg,
+        camera_roll_deg=analysis.stance.camera_roll_deg,
+        perspective=persp,
+        body_fill=fill,
+        hip_popped=analysis.stance.hip_popped,
+        outline_left=analysis.left.outline_source,
+        outline_right=analysis.right.outline_source,
+    )
+
+
+def _perspective(lm: Landmarks, shape: tuple[int, int]) -> float | None:
+    L = Landmark
+    frame = body_frame(lm, shape)
+    if frame is None:
+        return None
+    if min(lm.visibility[L.LEFT_ANKLE], lm.visibility[L.RIGHT_ANKLE]) < MIN_VISIBILITY:
+        return None
+    hips = lm.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    lower = float((hips - lm.mid(L.LEFT_ANKLE, L.RIGHT_ANKLE)) @ frame.up)
+    return frame.torso_px / lower if lower > 0.5 * frame.torso_px else None
+
+
+def _turn(yaw: float) -> float:
+    """Turn away from square-on (front or back), signed, degrees."""
+    return yaw if abs(yaw) <= 90.0 else (yaw - np.sign(yaw) * 180.0)
+
+
+def compare_capture(reference: CaptureSignature, other: CaptureSignature) -> Comparability:
+    """Whether ``other`` was taken like ``reference`` closely enough to compare depths.
+
+    Examples
+    --------
+    >>> ref = CaptureSignature(0.0, 0.0, 0.62, 0.2, False, "body", "body")
+    >>> later = CaptureSignature(9.0, 0.5, 0.62, 0.3, False, "body", "body")
+    >>> compare_capture(ref, later).reasons
+    ('body turned about 9 degrees more than in the reference',)
+    """
+    reasons: list[str] = []
+    if reference.body_yaw_deg is not None and other.body_yaw_deg is not None:
+        turn = abs(_turn(other.body_yaw_deg)) - abs(_turn(reference.body_yaw_deg))
+        if abs(turn) > MAX_YAW_CHANGE_DEG:
+            more = "more" if turn > 0 else "less"
+            reasons.append(
+                f"body turned about {abs(turn):.0f} degrees {more} than in the reference"
+            )
+    if reference.perspective and other.perspective:
+        change = other.perspective / reference.perspective - 1.0
+        if abs(change) > MAX_PERSPECTIVE_CHANGE:
+            reasons.append("taken from higher up" if change > 0 else "taken from lower down")
+    if reference.camera_roll_deg is not None and other.camera_roll_deg is not None:
+        roll = other.camera_roll_deg - reference.camera_roll_deg
+        if abs(roll) > MAX_ROLL_CHANGE_DEG:
+            reasons.append(f"camera tilted {abs(roll):.0f} degrees from the reference")
+    if other.hip_popped and not reference.hip_popped:
+        reasons.append("hip-popped stance")
+    for side in ("left", "right"):
+        ref_o, o = getattr(reference, f"outline_{side}"), getattr(other, f"outline_{side}")
+        if ref_o is not None and o is not None and ref_o != o:
+            reasons.append(f"different clothing at the {side} hip ({ref_o} then, {o} now)")
+    return Comparability(not reasons, tuple(reasons))
