@@ -21,3 +21,14 @@ def test_cli_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_measurement_chain_does_not_import_scipy():
+    # SciPy's ndimage and spatial cost about 0.3 s each to import; the
+    # geometry uses NumPy and OpenCV equivalents (the same numbers).
+    code = (
+        "import sys, silhouette.analyzer, silhouette.core.measure; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -139,7 +139,7 @@ def reference_hull(v, u):
     return hull
 
 
-@pytest.mark.parametrize("n", [2, 3, 9, 300])
+@pytest.mark.parametrize("n", [2, 3, 9, 300, 1000])
 def test_outer_hull_matches_the_plain_monotone_chain(n):
     rng = np.random.default_rng(n)
     for trial in range(100):
@@ -147,7 +147,36 @@ def test_outer_hull_matches_the_plain_monotone_chain(n):
         u = np.cumsum(rng.normal(size=n))
         if trial % 3 == 0:
             u = np.round(u)  # runs of exactly collinear points
+        if trial % 4 == 1:
+            v = v[::-1].copy()  # walked bottom to top
         assert outer_hull(v, u).tolist() == reference_hull(v, u)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e-5])
+def test_outer_hull_is_exact_below_float32_resolution(scale):
+    # The fast path finds hull vertices in float32, which cannot tell these
+    # points apart (its resolution near 700 px is 6e-5 px); the result must
+    # still be the float64 chain's.
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        v = np.arange(300.0, 0.0, -1.0)
+        u = 700.0 + scale * np.cumsum(rng.normal(size=v.size))
+        assert outer_hull(v, u).tolist() == reference_hull(v, u)
+
+
+def test_smoothing_is_scipys_gaussian_filter_bit_for_bit():
+    # The dip smooths its profile as scipy.ndimage.gaussian_filter1d(...,
+    # mode="nearest") did before SciPy's import was dropped: the same bits,
+    # so no depth moves by even a rounding error.
+    gaussian_filter1d = pytest.importorskip("scipy.ndimage").gaussian_filter1d
+    from silhouette.core.dip import _gaussian_smooth
+
+    rng = np.random.default_rng(3)
+    for n, sigma in [(5, 12.0), (40, 0.4), (300, 2.0), (301, 3.3), (700, 7.0)]:
+        u = 100.0 + np.cumsum(rng.normal(size=n))
+        assert np.array_equal(
+            _gaussian_smooth(u, sigma), gaussian_filter1d(u, sigma, mode="nearest")
+        )
 
 
 # --------------------------------------------------------------------------

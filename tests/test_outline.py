@@ -268,3 +268,15 @@ def test_a_narrow_gap_far_from_any_arm_landmark_is_not_an_arm():
     _, lm = scene()
     frame, sides = profiles(mask, lm, T)
     assert not arm_overlap(sides["left"], frame, lm).any()
+
+
+@pytest.mark.parametrize("size", [1, 3, 9, 31])
+def test_running_median_is_scipys_median_filter(size):
+    # The spike check's running median, as scipy.ndimage.median_filter(...,
+    # mode="nearest") computed it before SciPy's import was dropped.
+    median_filter = pytest.importorskip("scipy.ndimage").median_filter
+    from silhouette.core.outline import _running_median
+
+    u = 50.0 + np.cumsum(np.random.default_rng(size).normal(size=200))
+    u[::17] += 4.0  # spikes
+    assert np.array_equal(_running_median(u, size), median_filter(u, size=size, mode="nearest"))

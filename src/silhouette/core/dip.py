@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial import ConvexHull, QhullError
 
 from .anatomy import BANDS
 
@@ -144,18 +143,33 @@ def outer_hull(v: npt.ArrayLike, u: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """
     v = np.asarray(v, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
-    direction = np.sign(v[-1] - v[0])
-    # qhull finds the few hull vertices fast; the monotone chain then keeps
-    # the outer side among them, and the points lying on its edges go back in.
-    candidates = np.arange(v.size)
+    direction = float(np.sign(v[-1] - v[0]))
+    vl, ul = v.tolist(), u.tolist()  # the chain walks Python floats: fast
+    order: list[int] | range = range(v.size)
     if v.size > 8:
-        try:
-            found = ConvexHull(np.column_stack([v, u])).vertices
-            candidates = np.unique(np.r_[found, 0, v.size - 1])
-        except QhullError:  # all points on one line: every one is on the hull
-            pass
+        # OpenCV finds the few hull vertices fast, but in float32, which may
+        # round a vertex a ten-thousandth of a pixel inside: the chain through
+        # its vertices is rough, and every sample within a hundredth of a
+        # pixel of it, or outside it, goes into the exact chain.
+        found = cv2.convexHull(np.column_stack([v, u]).astype(np.float32), returnPoints=False)
+        rough = np.asarray(
+            _chain(vl, ul, np.unique(np.r_[found.ravel(), 0, v.size - 1]).tolist(), direction)
+        )
+        cross, a, b = _outside(v, u, rough, direction)
+        near = np.nonzero(cross > -1e-2 * np.hypot(v[b] - v[a], u[b] - u[a]))[0]
+        order = np.union1d(near, rough).tolist()
+    ends = np.asarray(_chain(vl, ul, order, direction))
+    # Points lying on the hull's edges (within float noise) go back in.
+    cross, _, _ = _outside(v, u, ends, direction)
+    on_hull = cross > -1e-9
+    on_hull[ends] = True
+    return np.nonzero(on_hull)[0].astype(np.intp)
+
+
+def _chain(v: list[float], u: list[float], order, direction: float) -> list[int]:
+    """The monotone chain through the samples ``order`` (ascending), outer side."""
     chain: list[int] = []
-    for i in candidates:
+    for i in order:
         while len(chain) >= 2:
             a, b = chain[-2], chain[-1]
             cross = (v[b] - v[a]) * (u[i] - u[a]) - (u[b] - u[a]) * (v[i] - v[a])
@@ -166,14 +180,22 @@ def outer_hull(v: npt.ArrayLike, u: npt.ArrayLike) -> npt.NDArray[np.intp]:
             else:
                 break
         chain.append(int(i))
-    ends = np.asarray(chain)
+    return chain
+
+
+def _outside(
+    v: np.ndarray, u: np.ndarray, ends: np.ndarray, direction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cross product of every sample with the chain edge spanning it (> 0 outside).
+
+    Returns it with each sample's edge ends ``a`` and ``b`` (indices); the
+    cross product is the edge's length times the distance outside it.
+    """
     idx = np.arange(v.size)
     edge = np.clip(np.searchsorted(ends, idx, side="right") - 1, 0, len(ends) - 2)
     a, b = ends[edge], ends[edge + 1]
-    cross = (v[b] - v[a]) * (u - u[a]) - (u[b] - u[a]) * (v - v[a])
-    on_hull = cross * direction > -1e-9
-    on_hull[ends] = True
-    return idx[on_hull].astype(np.intp)
+    cross = ((v[b] - v[a]) * (u - u[a]) - (u[b] - u[a]) * (v - v[a])) * direction
+    return cross, a, b
 
 
 def _gap_to_chord(v: np.ndarray, u: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -294,7 +316,7 @@ def measure_dip(
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"{name} must be in [0, 1], got {weight}")
     if smooth_px > 0:
-        u = gaussian_filter1d(u, smooth_px, mode="nearest")
+        u = _gaussian_smooth(u, smooth_px)
 
     def band(lo_hi: tuple[float, float]) -> np.ndarray:
         lo, hi = lo_hi
@@ -328,6 +350,25 @@ def measure_dip(
     lower_closed = lower != bottom or u[bottom] <= u[bottom - 1]
     love = _love_handle(v, u, band(love_handle), upper if upper is not None else crest_top)
     return DipGeometry(depth, upper, lower, deepest, love, bool(lower_closed))
+
+
+def _gaussian_smooth(u: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing, edges extended; truncated at 4 sigma.
+
+    The same numbers as ``scipy.ndimage.gaussian_filter1d(u, sigma,
+    mode="nearest")``, bit for bit (the same weights, summed in the same
+    order, pairs from the outside in), without importing SciPy's ndimage.
+    """
+    r = int(4.0 * float(sigma) + 0.5)
+    x = np.arange(-r, r + 1)
+    w = np.exp(-0.5 / (sigma * sigma) * x**2)
+    w = w / w.sum()
+    n = u.size
+    padded = np.pad(np.asarray(u, dtype=np.float64), r, mode="edge")
+    out = padded[r : r + n] * w[r]
+    for j in range(r, 0, -1):
+        out += (padded[r - j : r - j + n] + padded[r + j : r + j + n]) * w[r - j]
+    return out
 
 
 def hull_gap(v: npt.ArrayLike, u: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import median_filter
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..results import Side
 from .anatomy import BodyFrame
@@ -283,7 +283,7 @@ def _bumps_near(profile: SideProfile, arm_pts: np.ndarray, T: float) -> np.ndarr
         return np.zeros(profile.v.shape, dtype=bool)
     u = np.interp(np.arange(ok.size), np.nonzero(ok)[0], profile.u[ok])
     size = max(3, round(_BUMP_WINDOW * T / max(abs(profile.v[0] - profile.v[1]), 1e-9)) | 1)
-    spike = (u - median_filter(u, size=size, mode="nearest")) > _BUMP_HEIGHT * T
+    spike = (u - _running_median(u, size)) > _BUMP_HEIGHT * T
     if not spike.any():
         return spike
     # Distance from each spike's edge point to the nearest arm landmark.
@@ -295,6 +295,16 @@ def _bumps_near(profile: SideProfile, arm_pts: np.ndarray, T: float) -> np.ndarr
     near = spike & (d <= _BUMP_REACH * T)
     # Flag the whole spike, and a margin for the bridge's soft sides.
     return np.convolve(near.astype(float), np.ones(size), mode="same") > 0
+
+
+def _running_median(u: np.ndarray, size: int) -> np.ndarray:
+    """Median over a window of odd ``size`` samples, ends extended.
+
+    The same numbers as ``scipy.ndimage.median_filter(u, size=size,
+    mode="nearest")`` for 1-D ``u``, without importing SciPy's ndimage.
+    """
+    half = size // 2
+    return np.median(sliding_window_view(np.pad(u, half, mode="edge"), size), axis=1)
 
 
 def _capsule_lateral(p: np.ndarray, q: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
