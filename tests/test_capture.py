@@ -49,7 +49,14 @@ def test_a_body_turned_20_degrees_is_not_comparable():
     turned_sig = signature(mask, turned(lm, 12.0))
     verdict = compare_capture(ref, turned_sig)
     assert not verdict.comparable
-    assert verdict.reasons == ("body turned about 12 degrees more than in the reference",)
+    assert verdict.reasons == (
+        "body turned about 12 degrees further to show its left flank than in the reference",
+    )
+    # Turning the other way past the reference counts the whole turn.
+    other_way = compare_capture(signature(mask, turned(lm, -4.0)), signature(mask, turned(lm, 4.0)))
+    assert other_way.comparable
+    across = compare_capture(signature(mask, turned(lm, -5.0)), signature(mask, turned(lm, 5.0)))
+    assert not across.comparable
     assert compare_capture(ref, signature(mask, turned(lm, 4.0))).comparable
 
 
