@@ -302,3 +302,54 @@ def test_one_analyzer_shared_by_threads_analyses_one_photo_at_a_time():
             results = list(pool.map(lambda _: analyzer.analyze(rgb), range(12)))
     assert pose.calls == 12 and pose.overlaps == 0
     assert len({r.left.dip_depth_px for r in results}) == 1
+
+
+class Crowd(FakePose):
+    """Finds the same person every time, saying its detector saw ``seen`` people."""
+
+    def __init__(self, estimate, seen):
+        super().__init__(PoseEstimate(estimate.landmarks, estimate.mask, people_seen=seen))
+
+
+@pytest.mark.parametrize(
+    "seen, check, calls, warned",
+    [
+        (1, True, 1, False),  # alone: one model call, nothing else
+        (None, True, 1, False),  # a backend that does not say: nobody else looked for
+        (3, True, 2, True),  # others seen: asked again (finds the same one: stop)
+        (3, False, 1, False),  # check_people=False: no look, no warning
+    ],
+)
+def test_the_pose_detectors_count_decides_whether_to_look_for_others(seen, check, calls, warned):
+    mask, lm = make_body(Body())
+    pose = Crowd(PoseEstimate(lm, mask), seen)
+    with Analyzer(AnalyzerOptions(check_people=check), pose_backend=pose) as analyzer:
+        r = analyzer.analyze(image_for(mask))
+    assert pose.calls == calls
+    assert ("several_people" in r.warning_codes()) is warned
+    if warned:
+        # People the detector saw count even when the model, asked again,
+        # places no landmarks on them.
+        (w,) = [n for n in r.warnings if n.code == "several_people"]
+        assert w.message.startswith("3 or more people")
+
+
+def test_a_people_backend_is_run_on_every_photo_and_not_closed():
+    mask, lm = make_body(Body())
+
+    class People:
+        calls = closed = 0
+
+        def __call__(self, rgb):
+            People.calls += 1
+            assert max(rgb.shape[:2]) <= 256  # a small copy is enough
+            return np.zeros(rgb.shape[:2], np.float32)
+
+        def close(self):
+            People.closed += 1
+
+    pose = Crowd(PoseEstimate(lm, mask), 1)
+    with Analyzer(pose_backend=pose, people_backend=People()) as analyzer:
+        r = analyzer.analyze(image_for(mask))
+    assert People.calls == 1 and People.closed == 0 and pose.calls == 1
+    assert "several_people" not in r.warning_codes()

@@ -123,3 +123,25 @@ def test_the_fake_backend_has_the_backend_shape():
             pass
 
     assert isinstance(People(), PeopleBackend)
+
+
+@pytest.mark.parametrize(
+    "seen, ok",
+    [
+        (None, True),  # the backend does not say
+        (1, True),
+        (3, True),
+        (np.int64(2), True),  # a count straight from NumPy
+        (0, False),  # an estimate is a person: at least one was seen
+        (True, False),  # a flag is not a count
+        (1.5, False),
+        ("2", False),
+    ],
+)
+def test_pose_estimate_people_seen_is_a_count_of_at_least_one(seen, ok):
+    mask, lm = scene()
+    if ok:
+        assert PoseEstimate(lm, mask, people_seen=seen).people_seen == seen
+    else:
+        with pytest.raises(InvalidInputError, match="people_seen"):
+            PoseEstimate(lm, mask, people_seen=seen)

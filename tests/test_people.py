@@ -222,3 +222,10 @@ def test_a_region_that_misses_the_torso_is_not_a_person():
     # Only a strip down the person's left flank: the torso between is empty.
     patch[:, 380:430] = mask[:, 380:430]
     assert not plausible_person(PoseEstimate(lm, patch), patch)
+
+
+def test_without_a_people_mask_the_model_is_asked_again_straight_away():
+    # The pose model's own detector saw several people: no mask decides.
+    rgb, _, small_one, big = two_people()
+    chosen, n = largest_person(rgb, small_one, None, ScriptedPose(small_one, big, rgb))
+    assert (chosen, n) == (big, 2)

@@ -114,9 +114,16 @@ def test_mirror_swaps_sides_and_keeps_depths(analyzer, results, name):
             assert (a.width - 1) - flipped.trochanter[0] == pytest.approx(orig.trochanter[0], abs=3)
 
 
+# Groups whose other people the pose model's own detector scores as people ...
 GROUPS = [
     "u2net_five_women_group.jpg",
     "mmpose_ochuman_street_group.jpg",
+    "schp_four_men_group.jpg",
+    "tfpose_two_men_seated.jpg",
+]
+# ... and two where it scores only the one it follows (bystanders behind a
+# rollerblader, dancers in a studio): a whole-image segmentation notices them.
+GROUPS_SEGMENTATION_ONLY = [
     "tfpose_rollerblader_street_bystanders.jpg",
     "tfpose_three_dancers.png",
 ]
@@ -130,6 +137,24 @@ def test_several_people_are_noticed_and_the_largest_measured(results):
     for name in rows(view="front", stance="straight"):
         if "group" not in name and "four_men" not in name:
             assert "several_people" not in results[name].warning_codes(), name
+
+
+def test_a_people_backend_also_notices_people_the_detector_misses():
+    from silhouette import Analyzer
+    from silhouette.backends.mediapipe import MediaPipePeople
+
+    people = MediaPipePeople()
+    try:
+        with Analyzer(people_backend=people) as analyzer:
+            for name in GROUPS + GROUPS_SEGMENTATION_ONLY:
+                r = analyzer.analyze(PHOTOS / name)
+                assert "several_people" in r.warning_codes(), name
+            for name in rows(view="front", stance="straight"):
+                if "group" not in name and "four_men" not in name:
+                    r = analyzer.analyze(PHOTOS / name)
+                    assert "several_people" not in r.warning_codes(), name
+    finally:
+        people.close()
 
 
 def test_sitting_and_crouching_people_are_not_measured(results):

@@ -42,9 +42,10 @@ class AnalyzerOptions:
     tilt_threshold_deg : float
         Pelvic tilt, degrees, from which a stance counts as hip-popped.
     check_people : bool
-        Segment the whole image to notice other people and measure the
-        largest person (about 10 ms per photo; more only when there are
-        several people).
+        Notice other people and measure the largest person. The pose model's
+        own person detector says how many people it saw, at no cost; only
+        when it saw several is the pose model asked again (once per person).
+        See ``people_backend`` of :class:`Analyzer` for a thorough check.
     """
 
     max_side: int = 1600
@@ -81,8 +82,15 @@ class Analyzer:
         Replaces the bundled MediaPipe model (e.g. a fake in tests). The
         analyzer then does not own it and :meth:`close` leaves it open.
     people_backend : PeopleBackend, optional
-        Replaces the whole-image person segmentation. With a ``pose_backend``
-        and no ``people_backend``, other people are not looked for.
+        A whole-image person segmentation run on every photo, so that people
+        the pose model's detector scores too low to count (small, turned
+        away, half hidden) are noticed too. Without one, other people are
+        noticed only by the pose backend's detector (see
+        ``PoseEstimate.people_seen``; a backend that does not report it looks
+        for nobody else). The bundled one is
+        ``silhouette.backends.mediapipe.MediaPipePeople`` (a second model,
+        about 10 ms a photo; docs/performance.md compares the two). The
+        analyzer does not own it: :meth:`close` leaves it open.
 
     Notes
     -----
@@ -115,12 +123,7 @@ class Analyzer:
                 min_detection_confidence=self.options.min_detection_confidence
             )
         self._pose: PoseBackend | None = pose_backend
-        self._owns_people = people_backend is None and self._owns_backend
         self._people: PeopleBackend | None = people_backend
-        if self._owns_people and self.options.check_people:
-            from .backends.mediapipe import MediaPipePeople
-
-            self._people = MediaPipePeople()
         # The models are not thread-safe (two threads in one MediaPipe graph
         # crash the process): one analysis at a time.
         self._lock = threading.Lock()
@@ -172,11 +175,18 @@ class Analyzer:
         rgb = _fit(decoded.rgb, self.options.max_side)
         estimate = self._pose(rgb)
         people = 1
-        if estimate is not None and self._people is not None:
-            # The segmentation model works at 256 pixels anyway; giving it a
-            # small copy saves resizing the image and its mask at full size.
-            small = _fit(rgb, _PEOPLE_SIDE)
-            estimate, people = largest_person(rgb, estimate, self._people(small), self._pose)
+        if estimate is not None and self.options.check_people:
+            seen = estimate.people_seen or 1
+            if self._people is not None:
+                # The segmentation model works at 256 pixels anyway; giving it
+                # a small copy saves resizing the image and its mask at full size.
+                small = _fit(rgb, _PEOPLE_SIDE)
+                estimate, people = largest_person(rgb, estimate, self._people(small), self._pose)
+            elif seen > 1:
+                estimate, people = largest_person(rgb, estimate, None, self._pose)
+            # People the detector saw count even if the pose model, asked
+            # again, does not place landmarks on them.
+            people = max(people, seen)
         return measure_person(
             rgb,
             estimate,
@@ -191,8 +201,6 @@ class Analyzer:
         with self._lock:  # never under a running analysis
             if self._pose is not None and self._owns_backend:
                 self._pose.close()
-            if self._people is not None and self._owns_people:
-                self._people.close()
             self._pose = self._people = None
 
     def __enter__(self) -> Analyzer:

@@ -7,6 +7,11 @@ in tests) can replace this one without touching the geometry.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,33 +27,82 @@ __all__ = ["MODEL_FILES", "MediaPipePeople", "MediaPipePose"]
 MODEL_FILES = (
     "modules/pose_detection/pose_detection.tflite",
     "modules/pose_landmark/pose_landmark_full.tflite",
+    "modules/pose_landmark/pose_landmark_cpu.binarypb",
     "modules/selfie_segmentation/selfie_segmentation.tflite",
+    "modules/selfie_segmentation/selfie_segmentation_cpu.binarypb",
 )
+#: The graphs, as MediaPipe's ``Pose`` and ``SelfieSegmentation`` solutions
+#: name them (relative to the directory holding the mediapipe package).
+_POSE_GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
+_PEOPLE_GRAPH = "mediapipe/modules/selfie_segmentation/selfie_segmentation_cpu.binarypb"
+#: Modules ``import mediapipe`` loads that no pose or segmentation graph uses:
+#: its drawing utilities import matplotlib.pyplot (most of the import time).
+_UNUSED_BY_THE_GRAPHS = ("matplotlib.pyplot",)
 
 
-def _solutions():
-    """``mp.solutions``, after checking the models are installed."""
+class _DeferredFinder(importlib.abc.MetaPathFinder):
+    """Loads the named modules lazily (:class:`importlib.util.LazyLoader`)."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name, path, target=None):
+        if name not in self.names:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is None:
+                continue
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = importlib.util.LazyLoader(spec.loader)
+            return spec
+        return None
+
+
+@contextmanager
+def _deferred(names: tuple[str, ...]) -> Iterator[None]:
+    """Modules first imported in this block run only when first used.
+
+    ``import mediapipe`` imports ``matplotlib.pyplot`` (through
+    ``mediapipe.python.solutions.drawing_utils``), which neither graph ever
+    touches. Imported under this block, the module is created but its code
+    runs on the first attribute access, by whoever makes it: MediaPipe's
+    drawing functions and a user's own ``plt`` still work as before. MediaPipe
+    itself is not changed, and a module already imported stays as it is.
+    """
+    finder = _DeferredFinder(frozenset(n for n in names if n not in sys.modules))
+    sys.meta_path.insert(0, finder)
     try:
-        import mediapipe as mp
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
+def _solution_base():
+    """MediaPipe's ``SolutionBase``, after checking that the models are installed."""
+    try:
+        with _deferred(_UNUSED_BY_THE_GRAPHS):
+            import mediapipe as mp
+            from mediapipe.python.solution_base import SolutionBase
     except ImportError as exc:  # pragma: no cover - dependency of the package
         raise ModelNotFoundError(
-            "mediapipe is not installed; install silhouette with its dependencies"
+            "mediapipe is not installed, or is not the version silhouette needs "
+            "(mediapipe==0.10.21, whose wheel ships the pose models); install silhouette "
+            "with its dependencies"
         ) from exc
-    solutions = getattr(mp, "solutions", None)
-    if solutions is None:
-        raise ModelNotFoundError(
-            f"mediapipe {getattr(mp, '__version__', '?')} has no mp.solutions; "
-            "silhouette needs mediapipe==0.10.21, whose wheel ships the pose models"
-        )
-    # MediaPipe downloads a missing model file; refuse instead.
+    # MediaPipe's solutions download a missing model file; refuse instead.
     root = Path(mp.__file__).parent
     for rel in MODEL_FILES:
         if not (root / rel).is_file():
             raise ModelNotFoundError(
-                f"{rel} is missing from the installed mediapipe package; reinstall "
-                "mediapipe==0.10.21 (silhouette never downloads models)"
+                f"{rel} is missing from the installed mediapipe package "
+                f"({getattr(mp, '__version__', '?')}); reinstall mediapipe==0.10.21 "
+                "(silhouette never downloads models)"
             )
-    return solutions
+    return SolutionBase
 
 
 class _Quiet:
@@ -86,18 +140,23 @@ class MediaPipePeople(_Quiet):
     """MediaPipe selfie segmentation (general model) over the whole image.
 
     The pose model segments only the person it found, inside its crop; this
-    model sees everyone, so other people in the photo can be noticed.
+    model sees everyone, so other people in the photo can be noticed even
+    when the pose model's detector scores them too low to count (see
+    :class:`~silhouette.Analyzer`'s ``people_backend``). Same graph and
+    settings as MediaPipe's ``SelfieSegmentation(model_selection=0)``.
     """
 
     def __init__(self) -> None:
-        solutions = _solutions()
+        solution_base = _solution_base()
         with native_stderr_silenced():
-            self._seg = self._started(
-                solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            self._seg = solution_base(
+                binary_graph_path=_PEOPLE_GRAPH,
+                side_inputs={"model_selection": 0},
+                outputs=["segmentation_mask"],
             )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        mask = self._quietly(self._seg.process, rgb).segmentation_mask
+        mask = self._quietly(self._seg.process, {"image": rgb}).segmentation_mask
         return np.asarray(mask, dtype=np.float32)
 
     def close(self) -> None:
@@ -112,6 +171,12 @@ class MediaPipePose(_Quiet):
     downloaded; the "lite" and "heavy" models (complexity 0 and 2) are not in
     the wheel and are therefore never requested.
 
+    The graph and its settings are those of MediaPipe's
+    ``Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)``;
+    besides the landmarks and the mask it reports how many people the
+    graph's person detector found (``PoseEstimate.people_seen``), which
+    ``Pose`` does not pass on. The landmarks are those of the first of them.
+
     Parameters
     ----------
     min_detection_confidence : float, optional
@@ -124,20 +189,38 @@ class MediaPipePose(_Quiet):
     """
 
     def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
-        solutions = _solutions()
+        solution_base = _solution_base()
         with native_stderr_silenced():
-            self._pose = self._started(
-                solutions.pose.Pose(
-                    static_image_mode=True,
-                    model_complexity=1,
-                    enable_segmentation=True,
-                    min_detection_confidence=min_detection_confidence,
-                )
+            self._pose = solution_base(
+                binary_graph_path=_POSE_GRAPH,
+                side_inputs={
+                    "model_complexity": 1,
+                    "smooth_landmarks": False,
+                    "enable_segmentation": True,
+                    "smooth_segmentation": False,
+                    "use_prev_landmarks": False,  # every photo is detected afresh
+                },
+                calculator_params={
+                    "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
+                        min_detection_confidence
+                    ),
+                    "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation"
+                    "__ThresholdingCalculator.threshold": 0.5,
+                },
+                outputs=[
+                    "pose_landmarks",
+                    "pose_world_landmarks",
+                    "segmentation_mask",
+                    # Every person the detector found (score above the
+                    # threshold, after non-maximum suppression); the graph
+                    # follows the first.
+                    "pose_detections",
+                ],
             )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
         h, w = rgb.shape[:2]
-        result = self._quietly(self._pose.process, rgb)
+        result = self._quietly(self._pose.process, {"image": rgb})
         if result.pose_landmarks is None:
             return None
         raw = np.array(
@@ -158,7 +241,9 @@ class MediaPipePose(_Quiet):
             world = np.array(
                 [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64
             )
-        return PoseEstimate(Landmarks(xy, raw[:, 2], world), mask)
+        # The landmarks come from a detection, so there is at least one.
+        seen = max(1, len(result.pose_detections or ()))
+        return PoseEstimate(Landmarks(xy, raw[:, 2], world), mask, people_seen=seen)
 
     def close(self) -> None:
         self._pose.close()

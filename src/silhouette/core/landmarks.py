@@ -126,16 +126,22 @@ class PoseEstimate:
         33 landmarks in the pixel coordinates of the image passed in.
     mask : (H, W) ndarray of float32
         Soft person mask in [0, 1], same size as the image; 0.5 is the edge.
+    people_seen : int or None
+        How many people the backend's person detector found in the whole
+        image, this one included; None when the backend does not say. Two
+        or more make the analysis look for the largest person.
 
     Raises
     ------
     InvalidInputError
         The mask is not 2-D, not a float or bool array, or has values outside
-        [0, 1] (a mask scaled 0-255 must be divided by 255 first).
+        [0, 1] (a mask scaled 0-255 must be divided by 255 first), or
+        ``people_seen`` is not None or a positive int.
     """
 
     landmarks: Landmarks
     mask: npt.NDArray[np.float32]
+    people_seen: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.landmarks, Landmarks):
@@ -154,6 +160,11 @@ class PoseEstimate:
         if not (np.isfinite(lo) and np.isfinite(hi) and lo >= 0.0 and hi <= 1.0):
             raise InvalidInputError(f"mask values must lie in [0, 1], got {lo:g} to {hi:g}")
         object.__setattr__(self, "mask", mask)
+        seen = self.people_seen
+        if seen is not None and (
+            isinstance(seen, bool) or not isinstance(seen, (int, np.integer)) or seen < 1
+        ):
+            raise InvalidInputError(f"people_seen must be None or an int >= 1, got {seen!r}")
 
 
 @runtime_checkable

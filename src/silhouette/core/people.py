@@ -1,9 +1,10 @@
 """Several people in one photo: notice them, and measure the largest.
 
-The pose model returns one person, not necessarily the largest. When the
-whole-image person segmentation shows much more "person" than the one found,
-that person is blanked out and the pose model asked again, until nobody new is
-found; the person with the longest torso (the largest in the picture) is kept.
+The pose model returns one person, not necessarily the largest. When its
+person detector saw several people, or a whole-image person segmentation shows
+much more "person" than the one found, that person is blanked out and the pose
+model asked again, until nobody new is found; the person with the longest
+torso (the largest in the picture) is kept.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _grown(mask: np.ndarray, px: int) -> np.ndarray:
 def largest_person(
     rgb: npt.NDArray[np.uint8],
     first: PoseEstimate,
-    people: npt.NDArray[np.float32],
+    people: npt.NDArray[np.float32] | None,
     pose: Callable[[npt.NDArray[np.uint8]], PoseEstimate | None],
 ) -> tuple[PoseEstimate, int]:
     """The largest person, and how many people were found (1 when alone).
@@ -51,18 +52,24 @@ def largest_person(
     rgb : (H, W, 3) ndarray of uint8
     first : PoseEstimate
         What the pose model found on the whole image.
-    people : (h, w) ndarray of float32
+    people : (h, w) ndarray of float32 or None
         Soft mask of every person in the image, at any size with the image's
-        shape (a small one is enough: it only has to show other people).
+        shape (a small one is enough: it only has to show other people). The
+        pose model is asked again only when it holds much more person than
+        ``first``. None: others are known to be there (the pose model's own
+        detector saw them), so it is asked again straight away.
     pose : callable
         The pose model, called again on images with people blanked out.
     """
     h, w = rgb.shape[:2]
-    ph, pw = people.shape
-    own = cv2.resize((first.mask >= 0.5).astype(np.uint8), (pw, ph), interpolation=cv2.INTER_AREA)
-    others = (people >= 0.5) & ~_grown(own > 0, max(1, round(0.01 * max(ph, pw))))
-    if others.sum() < _OTHERS_SHARE * max(1, int(own.sum())):
-        return first, 1
+    if people is not None:
+        ph, pw = people.shape
+        own = cv2.resize(
+            (first.mask >= 0.5).astype(np.uint8), (pw, ph), interpolation=cv2.INTER_AREA
+        )
+        others = (people >= 0.5) & ~_grown(own > 0, max(1, round(0.01 * max(ph, pw))))
+        if others.sum() < _OTHERS_SHARE * max(1, int(own.sum())):
+            return first, 1
     margin = max(2, round(0.01 * max(h, w)))
     found = [first]
     taken = _grown(first.mask >= 0.5, margin)
