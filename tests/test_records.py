@@ -30,7 +30,11 @@ def test_a_record_round_trips_through_its_json_form():
         "date_source": "exif",
         "status": "measured",
         "error": None,
+        "duplicate_of": None,
+        "notes": [],
+        "options": {},
         "thumbnail": "thumbs/abc.jpg",
+        "closeup": None,
         "overlay": "overlays/week_1_abc.png",
         "result": RESULT,
     }
@@ -87,3 +91,45 @@ def test_an_unknown_status_is_refused():
 def test_what_is_not_a_record_is_refused_when_read(d):
     with pytest.raises(InvalidInputError, match="not a batch record"):
         BatchRecord.from_dict(d)
+
+
+def test_a_record_of_an_earlier_version_is_read_with_the_newer_keys_empty():
+    old = {
+        "file": "a.jpg",
+        "sha256": "k",
+        "date": "2024-01-15T08:15:00",
+        "date_source": "exif",
+        "status": "measured",
+        "error": None,
+        "thumbnail": "thumbs/k.jpg",
+        "overlay": None,
+        "result": RESULT,
+    }
+    r = BatchRecord.from_dict(old)
+    assert r.notes == () and r.options == {} and r.closeup is None and r.duplicate_of is None
+
+
+def test_a_duplicate_names_its_original_and_has_no_result():
+    d = BatchRecord.duplicate("copy of a.jpg", "k", "a.jpg")
+    assert d.status is Status.DUPLICATE and d.result is None and d.duplicate_of == "a.jpg"
+    # Its key is its own name: the original keeps the content hash.
+    assert (
+        d.key == "duplicate:copy of a.jpg"
+        and BatchRecord("a.jpg", "k", "measured", result=RESULT).key == "k"
+    )
+    assert BatchRecord.from_dict(d.to_dict()) == d
+    with pytest.raises(InvalidInputError, match="duplicate"):
+        BatchRecord("b.jpg", "k", Status.MEASURED, duplicate_of="a.jpg", result=RESULT)
+
+
+def test_options_and_notes_round_trip():
+    r = BatchRecord(
+        "a.jpg",
+        "k",
+        Status.MEASURED,
+        notes=("The EXIF date 0001-01-01 is not a plausible date for a photo.",),
+        options={"height_cm": 170.0},
+        result=RESULT,
+    )
+    assert BatchRecord.from_dict(r.to_dict()) == r
+    assert r.renamed("b.jpg").file == "b.jpg" and r.renamed("b.jpg").options == r.options

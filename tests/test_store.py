@@ -7,7 +7,7 @@ import pytest
 
 from silhouette import Analysis, HipSide, InvalidInputError, Notice, Stance
 from silhouette.apps.records import BatchRecord, Status
-from silhouette.apps.store import CSV_COLUMNS, ResultStore, csv_row
+from silhouette.apps.store import CSV_COLUMNS, ResultStore, csv_row, date_order, read_records
 
 
 def analysis() -> Analysis:
@@ -60,8 +60,18 @@ def read_csv(path):
 
 
 def test_columns_are_the_record_then_the_analysis_row():
-    assert CSV_COLUMNS[:6] == ["file", "sha256", "date", "date_source", "status", "error"]
-    assert CSV_COLUMNS[6:] == list(analysis().to_row())
+    assert CSV_COLUMNS[:9] == [
+        "file",
+        "sha256",
+        "date",
+        "date_source",
+        "status",
+        "error",
+        "duplicate_of",
+        "notes",
+        "height_cm",
+    ]
+    assert CSV_COLUMNS[9:] == list(analysis().to_row())
 
 
 def test_a_record_is_written_to_both_files_with_its_values(tmp_path):
@@ -95,7 +105,7 @@ def test_an_error_record_has_empty_result_columns(tmp_path):
         store.append(record)
     (row,) = read_csv(tmp_path / "results.csv")
     assert row["status"] == "error" and row["error"] == "cannot identify image file"
-    assert all(row[c] == "" for c in CSV_COLUMNS[6:])
+    assert all(row[c] == "" for c in CSV_COLUMNS[6:])  # no result, no copy, no note
 
 
 def test_records_are_read_back_on_the_next_run(tmp_path):
@@ -137,3 +147,82 @@ def test_store_repairs_a_torn_log_and_rebuilds_the_csv(tmp_path):
     assert (tmp_path / "results.jsonl").read_text().count("\n") == 1
     rows = list(csv.DictReader(open(tmp_path / "results.csv", newline="")))
     assert len(rows) == 1 and rows[0]["file"] == "a.jpg"
+
+
+def test_names_with_line_separators_are_read_back_as_one_record(tmp_path):
+    # JSON leaves U+2028, U+2029, U+0085 and the C1 separators unescaped;
+    # splitting the log at them made these photos never "done".
+    names = ["a\\u2028b.jpg", "c\\u2029d.jpg", "e\\x85f.jpg", "g\\x1ch.jpg", "i\\x0bj.jpg"]
+    names = [n.encode().decode("unicode_escape") for n in names]
+    with ResultStore(tmp_path) as store:
+        for k, name in enumerate(names):
+            store.append(measured(name, f"k{k}"))
+    with ResultStore(tmp_path) as store:
+        assert [r.file for r in store.records] == names
+        assert all(f"k{k}" in store for k in range(len(names)))
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x","y").jpg', "+1.jpg", "-2.jpg", "@SUM(A1).jpg", "\tx.jpg"]
+)
+def test_text_a_spreadsheet_would_run_as_a_formula_is_escaped_in_the_csv(tmp_path, name):
+    record = BatchRecord.failed(name, "k", "=cmd|' /C calc'!A0")
+    with ResultStore(tmp_path) as store:
+        store.append(record)
+    (row,) = read_csv(tmp_path / "results.csv")
+    assert row["file"] == "'" + name
+    assert row["error"].startswith("'=")
+    # The log keeps the name as it is.
+    assert json.loads((tmp_path / "results.jsonl").read_text())["file"] == name
+
+
+def test_numbers_are_not_escaped_even_when_negative(tmp_path):
+    with ResultStore(tmp_path) as store:
+        store.append(measured())
+    (row,) = read_csv(tmp_path / "results.csv")
+    assert row["stance_pelvic_tilt_deg"] == "6.5"
+    a = analysis()
+    negative = BatchRecord(
+        "n.jpg", "k2", Status.MEASURED, result=a.to_dict() | {"body_yaw_deg": -3.5}
+    )
+    with ResultStore(tmp_path) as store:
+        store.append(negative)
+    assert read_csv(tmp_path / "results.csv")[1]["body_yaw_deg"] == "-3.5"
+
+
+def test_a_record_appended_again_replaces_the_earlier_one_in_both_files(tmp_path):
+    first = measured("a.jpg", "k1")
+    again = BatchRecord(
+        "a.jpg", "k1", Status.MEASURED, options={"height_cm": 170.0}, result=first.result
+    )
+    with ResultStore(tmp_path) as store:
+        store.append(first)
+        store.append(measured("b.jpg", "k2"))
+        store.append(again, replace=True)
+        assert store.records[0] == again  # in its place
+    with ResultStore(tmp_path) as store:  # the last line wins, read back
+        assert [r.options for r in store.records] == [{}, {"height_cm": 170.0}]
+        assert [r.file for r in store.records] == ["b.jpg", "a.jpg"]
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 2  # tidied
+    assert [r["file"] for r in read_csv(tmp_path / "results.csv")] == ["b.jpg", "a.jpg"]
+
+
+def test_rewrite_puts_both_files_in_date_order(tmp_path):
+    def dated(name, date):
+        return BatchRecord(name, name, Status.MEASURED, date, result=analysis().to_dict())
+
+    records = [
+        dated("c.jpg", "2024-03-01T08:00:00"),
+        dated("none.jpg", None),
+        dated("a.jpg", "2024-01-01T08:00:00"),
+        dated("b.jpg", "2024-01-01T07:00:00"),
+    ]
+    with ResultStore(tmp_path) as store:
+        for r in records:
+            store.append(r)
+        store.rewrite(date_order(store.records))
+    expected = ["b.jpg", "a.jpg", "c.jpg", "none.jpg"]
+    assert [r["file"] for r in read_csv(tmp_path / "results.csv")] == expected
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert [json.loads(x)["file"] for x in lines] == expected
+    assert [r.file for r in read_records(tmp_path / "results.jsonl")] == expected
