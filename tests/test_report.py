@@ -83,3 +83,82 @@ print(matplotlib.get_backend(), plt.get_fignums() == [fig.number])
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["svg", "True"]
+
+
+def side_result(left: float, right: float, **extra) -> dict:
+    res = result(left, right)
+    res.update(extra)
+    return res
+
+
+def test_cards_round_the_published_values_once():
+    # Published (JSON and CSV) as 0.0435 and 1.25 cm: 4.4 % and 1.3 cm
+    # here, as everywhere else; Python's '%.1f' of 4.35 would give 4.3.
+    res = result(0.0435, 0.0434, cm=1.25)
+    html = render_report([record("a.jpg", "2024-01-01T08:00:00", res)], folder="f")
+    assert "L 4.4%, 1.3 cm" in html and "R 4.3%, 1.3 cm" in html
+
+
+def test_the_extra_measures_are_explained_where_they_are_shown():
+    res = side_result(0.03, 0.02, symmetry=0.8, waist_to_hip_ratio=0.75, pelvic_height_index=0.2)
+    html = render_report([record("a.jpg", "2024-01-01T08:00:00", res)], folder="f")
+    assert "symmetry</abbr> 0.80" in html and "waist/hip</abbr> 0.75" in html
+    for words in ("both sides&#39; dips are alike", "not a tape-measure", "in torso lengths"):
+        assert words in html
+    bare = render_report([record("a.jpg", "2024-01-01T08:00:00", result(0.03, 0.02))], folder="f")
+    assert '<dl class="glossary">' not in bare  # nothing to explain
+
+
+def test_a_sentence_both_sides_share_is_said_once_per_card():
+    res = result(None, None)
+    res["warnings"] = [
+        {"code": "arm_touching_left", "message": "The person's left arm touches the hip."},
+        {"code": "arm_touching_right", "message": "The person's right arm touches the hip."},
+        {"code": "several_people", "message": "Two people."},
+        {"code": "several_people", "message": "Two people."},
+    ]
+    html = render_report([record("a.jpg", "2024-01-01T08:00:00", res)], folder="f")
+    assert "Both arms or hands touch the hip outline" in html
+    assert "left arm touches" not in html and "right arm touches" not in html
+    assert html.count("Two people.") == 1
+
+
+def test_cards_are_in_date_order_and_an_implausible_date_does_not_break_the_page():
+    records = [
+        record("march.jpg", "2024-03-01T08:00:00", result(0.02, 0.02)),
+        record("year-one.jpg", "0001-01-01T00:00:00", result(0.05, 0.05)),
+        record("january.jpg", "2024-01-01T08:00:00", result(0.03, 0.02)),
+        record("far-future.jpg", "9999-12-31T23:59:59", result(0.06, 0.06)),
+    ]
+    html = render_report(records, folder="f")
+    assert "<svg" in html  # the plot of the two plausible dates
+    assert html.index("january.jpg") < html.index("march.jpg")
+    # The implausible ones are shown undated, not plotted.
+    assert html.count("no date") == 2
+    pts = trend_points(records)
+    assert sorted(p.when.year for p in pts) == [2024, 2024]
+
+
+def test_copies_and_notes_are_shown():
+    records = [
+        record("a.jpg", "2024-01-01T08:00:00", result(0.03, 0.02)),
+        BatchRecord.duplicate("copy of a.jpg", "a.jpg", "a.jpg"),
+        BatchRecord(
+            "b.jpg",
+            "b",
+            Status.MEASURED,
+            "2024-02-01T00:00:00",
+            "filename",
+            notes=("The EXIF date 0001-01-01 is not a plausible date for a photo.",),
+            result=result(0.03, 0.02),
+        ),
+    ]
+    html = render_report(records, folder="f")
+    assert "Copies of other photos" in html and "a copy of a.jpg" in html
+    assert "1 duplicate(s)" in html and "2 measured" in html
+    assert "The EXIF date 0001-01-01 is not a plausible date" in html
+
+
+def test_an_empty_folder_says_so():
+    html = render_report([], folder="f")
+    assert "No photos were found in this folder." in html and "<svg" not in html

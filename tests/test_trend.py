@@ -55,7 +55,7 @@ def test_centimetres_are_fitted_when_every_photo_has_them():
     assert t.left.slope_cm_per_month == pytest.approx(0.1)
     assert t.left.start_cm == pytest.approx(1.0) and t.left.end_cm == pytest.approx(1.3)
     assert t.right.slope_cm_per_month is None and t.right.start_cm is None
-    assert "(1.0 cm to 1.3 cm)" in t.summary()[0]
+    assert "(the trend in centimetres: 1.0 cm to 1.3 cm)" in t.summary()[0]
 
 
 def test_fewer_than_two_photos_have_no_trend():
@@ -64,7 +64,7 @@ def test_fewer_than_two_photos_have_no_trend():
     assert t.left.start_ratio == t.left.end_ratio == 0.031
     assert t.right.n == 0
     lines = t.summary()
-    assert "one measurement, 3.1% of hip width; no trend yet" in lines[0]
+    assert "one measurement on 01 Jan 2024, 3.1% of hip width; no trend yet" in lines[0]
     assert "not measured in any photo used" in lines[1]
 
 
@@ -90,3 +90,28 @@ def test_theil_sen_on_a_line_with_one_outlier():
     y = 2.0 * x + 1.0
     y[6] = 50.0  # an odd last photo
     assert theil_sen(x, y) == pytest.approx((2.0, 1.0))
+
+
+def test_the_words_call_fitted_values_the_trend_and_measured_values_measurements():
+    # Three photos: the numbers are the trend line's, which no card shows.
+    pts = [
+        TrendPoint(datetime(2024, 1, 1), 0.004, None),
+        TrendPoint(datetime(2024, 2, 1), 0.020, None),
+        TrendPoint(datetime(2024, 3, 1), 0.012, None),
+    ]
+    t = compute_trend(pts)
+    line = t.summary()[0]
+    fitted = (f"{100 * t.left.start_ratio:.1f}%", f"{100 * t.left.end_ratio:.1f}%")
+    assert fitted != ("0.4%", "1.2%")  # the line is not the first and last photo
+    assert f"the trend line over 3 photos goes from {fitted[0]}" in line
+    assert f"to {fitted[1]} on 01 Mar 2024" in line
+    assert "0.4%" not in line  # the first photo's own value is not quoted as the trend's
+    # Two photos: the two measurements, called measurements.
+    two = compute_trend(pts[:2]).summary()[0]
+    assert "measured 0.4% of hip width on 01 Jan 2024 and 2.0% on 01 Feb 2024" in two
+
+
+def test_percentages_in_words_are_the_published_values_rounded_once():
+    # 0.04346 is published as 0.0435 (JSON, CSV): 4.4 %, as on the cards.
+    t = compute_trend([TrendPoint(months(0), 0.04346, None)])
+    assert "4.4% of hip width" in t.summary()[0]

@@ -48,6 +48,7 @@ _WHERE = {
     "PoseEstimate": "core.landmarks",
     "BatchSummary": "apps.batch",
     "run_batch": "apps.batch",
+    "write_report": "apps.report",
 }
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "annotate",
     "load_image",
     "run_batch",
+    "write_report",
 ]
 assert set(__all__) == set(_WHERE)
 
@@ -91,6 +93,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .analyzer import Analyzer, AnalyzerOptions, analyze
     from .apps.batch import BatchSummary, run_batch
+    from .apps.report import write_report
     from .core.landmarks import Landmark, Landmarks, PeopleBackend, PoseBackend, PoseEstimate
     from .draw import annotate
     from .errors import (

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write_text
+from .dates import plausible
 from .records import BatchRecord, Status
+from .store import date_order
 from .trend import Trend, TrendPoint, compute_trend
 
 __all__ = ["render_report", "trend_points", "write_report"]
@@ -30,7 +32,7 @@ def trend_points(records: Sequence[BatchRecord]) -> list[TrendPoint]:
     points = []
     for r in records:
         res = r.result
-        if r.status is not Status.MEASURED or res is None or r.when is None:
+        if r.status is not Status.MEASURED or res is None or not _dated(r):
             continue
         sides = res["sides"]
         points.append(
@@ -56,7 +58,7 @@ def render_report(
 
     points = trend_points(records)
     trend = compute_trend(points, include_posed=include_posed)
-    ordered = sorted(records, key=lambda r: (r.date or "", r.file))
+    ordered = date_order(records)
     cards = [_card(r) for r in ordered]
     counts = {status.value: sum(r.status is status for r in records) for status in Status}
     counts["posed"] = sum(c["posed"] for c in cards)
@@ -64,18 +66,25 @@ def render_report(
     template = env.from_string(
         resources.files(__package__).joinpath("templates/report.html").read_text("utf-8")
     )
-    summary = trend.summary() if points else ["No photo with a measured person yet."]
+    if not records:
+        summary = ["No photos were found in this folder."]
+    elif points:
+        summary = trend.summary()
+    else:
+        summary = ["No photo with a measured person yet."]
     return template.render(
         folder=folder,
-        records=records,
+        photos=len(records),
         generated=datetime.now().strftime("%d %b %Y %H:%M"),
         version=__version__,
         counts=counts,
         summary=summary,
         plot_svg=_plot(points, trend) if points else None,
         include_posed=include_posed,
-        cards=cards,
+        cards=[c for c in cards if c["status"] != "duplicate"],
+        duplicates=[c for c in cards if c["status"] == "duplicate"],
         errors=[c for c in cards if c["status"] == "error"],
+        extras_shown=any(c["extras"] for c in cards),
     )
 
 
@@ -86,13 +95,56 @@ def write_report(
     folder: str,
     include_posed: bool = False,
 ) -> Path:
-    """Write ``report.html`` into ``out_dir`` atomically; return its path."""
+    """Write ``report.html`` into ``out_dir`` atomically; return its path.
+
+    ``records`` are a batch's (``BatchSummary.records`` from
+    :func:`silhouette.run_batch`); ``folder`` is the name shown as the title.
+    The page needs no network; thumbnails are the files beside it.
+    """
     path = Path(out_dir) / "report.html"
     atomic_write_text(path, render_report(records, folder=folder, include_posed=include_posed))
     return path
 
 
+def _dated(r: BatchRecord) -> bool:
+    """A record with a date a photo can have (older runs kept year 1 or 9999)."""
+    return r.when is not None and plausible(r.when)
+
+
+#: Per-side warnings said once for both sides, when both have them.
+_BOTH_SIDES = {
+    "arm_touching": (
+        "Both arms or hands touch the hip outline, so neither side was measured; hold the "
+        "arms a little away from the body."
+    ),
+    "outline_clipped": "The photo's edge cuts through both hips, so neither side was measured.",
+    "outline_incomplete": (
+        "The outline of both hips could not be traced (the person mask has gaps there), so "
+        "neither side was measured."
+    ),
+}
+
+
+def _warnings(res: dict[str, Any]) -> list[str]:
+    """The card's warnings: each said once (a sentence both sides share, once)."""
+    # The badge says hip-popped, the card says "No person found".
+    warnings = [w for w in res.get("warnings", []) if w["code"] not in ("hip_popped", "no_person")]
+    codes = {w["code"] for w in warnings}
+    out: list[str] = []
+    for w in warnings:
+        code, message = w["code"], w["message"]
+        kind, _, side = code.rpartition("_")
+        if side in ("left", "right") and kind in _BOTH_SIDES:
+            if {f"{kind}_left", f"{kind}_right"} <= codes:
+                message = _BOTH_SIDES[kind]
+        if message not in out:
+            out.append(message)
+    return out
+
+
 def _card(r: BatchRecord) -> dict[str, Any]:
+    from ..draw import format_percent
+
     res = r.result or {}
     sides = res.get("sides", {})
 
@@ -100,24 +152,58 @@ def _card(r: BatchRecord) -> dict[str, Any]:
         s = sides.get(side) or {}
         if s.get("dip_depth_ratio") is None:
             return "not measured"
-        cm = f", {s['dip_depth_cm']:.1f} cm" if s.get("dip_depth_cm") is not None else ""
-        return f"{100 * s['dip_depth_ratio']:.1f}%{cm}"
+        cm = f", {_one_decimal(s['dip_depth_cm'])} cm" if s.get("dip_depth_cm") is not None else ""
+        return f"{format_percent(s['dip_depth_ratio'])}{cm}"
 
+    extras = []
+    for key, label, tip in _EXTRAS:
+        if res.get(key) is not None:
+            extras.append({"label": label, "value": f"{res[key]:.2f}", "tip": tip})
+    when = r.when if _dated(r) else None
     return {
         "file": r.file,
-        "date": r.when.strftime("%d %b %Y") if r.when else "no date",
-        "date_source": r.date_source or "unknown",
+        "date": when.strftime("%d %b %Y, %H:%M") if when else "no date",
+        "date_source": r.date_source if when else None,
+        "notes": list(r.notes),
         "status": r.status.value,
         "error": r.error,
+        "duplicate_of": r.duplicate_of,
         "thumbnail": r.thumbnail,
+        "closeup": r.closeup,
         "overlay": r.overlay,
         "left": depth("left"),
         "right": depth("right"),
+        "extras": extras,
         "posed": bool((res.get("stance") or {}).get("hip_popped")),
-        "warnings": [
-            w["message"] for w in res.get("warnings", []) if w["code"] not in ("hip_popped",)
-        ],
+        "warnings": _warnings(res),
     }
+
+
+#: The measures shown beside the depths: JSON key, label, one-line explanation.
+_EXTRAS = (
+    (
+        "symmetry",
+        "symmetry",
+        "1 when both sides' dips are alike, 0 when only one side has a dip",
+    ),
+    (
+        "waist_to_hip_ratio",
+        "waist/hip",
+        "narrowest waist width over widest hip width, as seen in the photo (not a tape measure)",
+    ),
+    (
+        "pelvic_height_index",
+        "pelvic height",
+        "hip bone to thigh bone span, in torso lengths: a high pelvis tends to show deeper dips",
+    ),
+)
+
+
+def _one_decimal(value: float) -> str:
+    """A published value (two decimals) rounded once, half up, to one decimal."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _plot(points: Sequence[TrendPoint], trend: Trend) -> str:

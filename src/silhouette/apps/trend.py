@@ -172,22 +172,47 @@ def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _describe(s: SideTrend) -> str:
+    """One side's change in words.
+
+    With three photos or more the numbers are the trend line's (fitted, so
+    they are not any one photo's measurement) and are called that; with two,
+    they are the two measurements.
+    """
+    from ..draw import format_percent
+
     name = f"{s.side.capitalize()} side (the person's {s.side})"
     if s.n == 0:
         return f"{name}: not measured in any photo used."
-    pct = lambda r: f"{100 * r:.1f}%"  # noqa: E731
     if s.slope_ratio_per_month is None:
-        return f"{name}: one measurement, {pct(s.start_ratio)} of hip width; no trend yet."
-    cm = ""
-    if s.start_cm is not None and s.end_cm is not None:
-        cm = f" ({s.start_cm:.1f} cm to {s.end_cm:.1f} cm)"
+        when = "" if s.n > 1 else f" on {s.start:%d %b %Y}"
+        return (
+            f"{name}: one measurement{when}, {format_percent(s.start_ratio)} of hip width; "
+            "no trend yet."
+        )
     change = s.end_ratio - s.start_ratio
     if abs(change) < NOISE_RATIO:
         verdict = "no clear change"
     else:
         verdict = "shallower" if change < 0 else "deeper"
-    return (
-        f"{name}: dip depth {pct(s.start_ratio)} of hip width on {s.start:%d %b %Y} and "
-        f"{pct(s.end_ratio)} on {s.end:%d %b %Y}{cm}: {verdict} "
-        f"({100 * s.slope_ratio_per_month:+.2f} points per month over {s.n} photos)."
-    )
+    start, end = format_percent(s.start_ratio), format_percent(s.end_ratio)
+    if s.n >= 3:
+        what = (
+            f"the trend line over {s.n} photos goes from {start} of hip width on "
+            f"{s.start:%d %b %Y} to {end} on {s.end:%d %b %Y}"
+        )
+        cm_what = "the trend in centimetres"
+    else:
+        what = f"measured {start} of hip width on {s.start:%d %b %Y} and {end} on {s.end:%d %b %Y}"
+        cm_what = "in centimetres"
+    cm = ""
+    if s.start_cm is not None and s.end_cm is not None:
+        cm = f" ({cm_what}: {_cm(s.start_cm)} to {_cm(s.end_cm)})"
+    return f"{name}: {what}{cm}: {verdict} ({100 * s.slope_ratio_per_month:+.2f} points per month)."
+
+
+def _cm(value: float) -> str:
+    """Centimetres as the JSON publishes them (two decimals), rounded once to one."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    published = Decimal(repr(round(float(value), 2)))
+    return f"{published.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} cm"
