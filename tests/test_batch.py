@@ -1,13 +1,18 @@
-"""`silhouette batch` on a folder of sample photos and bad files, as a user runs it.
+"""`silhouette batch` on a folder of photos, as a user runs it.
 
-These run the model; the pieces without it are tested in test_dates.py,
-test_records.py, test_store.py, test_trend.py and test_report.py.
+The first tests run the real model on the sample photos. The others run the
+real command line, its worker processes, signals, locks and files with a
+fake model (support/fakemodel.py) that reads synthetic bodies out of their
+photos, so they take seconds. The pieces are tested in test_dates.py,
+test_records.py, test_store.py, test_trend.py, test_report.py and
+test_find_photos.py.
 """
 
 import csv
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -22,8 +27,6 @@ from silhouette.apps.store import CSV_COLUMNS
 from support.files import with_exif_date
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
-
-pytestmark = pytest.mark.model
 
 
 def batch(folder, *args, timeout=300):
@@ -71,6 +74,7 @@ def read_out(out: Path):
     return records, rows
 
 
+@pytest.mark.model
 def test_batch_writes_everything_and_counts_bad_files(folder, tmp_path):
     out = tmp_path / "out"
     p = batch(folder, "--out", out, "--workers", "2", "--height-cm", "170")
@@ -108,6 +112,7 @@ def test_batch_writes_everything_and_counts_bad_files(folder, tmp_path):
     assert not remote.search(html)
 
 
+@pytest.mark.model
 def test_rerun_adds_only_new_photos_and_skips_renamed_ones(folder, tmp_path):
     out = tmp_path / "out"
     batch(folder, "--out", out, "--workers", "1")
@@ -117,10 +122,13 @@ def test_rerun_adds_only_new_photos_and_skips_renamed_ones(folder, tmp_path):
     p = batch(folder, "--out", out, "--workers", "1")
     records, rows = read_out(out)
     assert len(records) == len(rows) == len(first) + 1
-    assert records[-1]["file"] == "IMG_20240610_070000.jpg"
-    assert "1 analysed now" in p.stdout
+    by_file = {r["file"]: r for r in records}
+    assert by_file["IMG_20240610_070000.jpg"]["status"] == "measured"
+    assert "renamed_room.jpg" in by_file and "empty_room.jpg" not in by_file
+    assert "1 analysed now" in p.stdout and "1 renamed" in p.stdout
 
 
+@pytest.mark.model
 def test_killed_run_resumes_with_every_photo_exactly_once(folder, tmp_path):
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "SILHOUETTE_DEBUG"}
@@ -165,6 +173,7 @@ def test_killed_run_resumes_with_every_photo_exactly_once(folder, tmp_path):
     )
 
 
+@pytest.mark.model
 def test_retry_errors_tries_failed_photos_again(folder, tmp_path):
     out = tmp_path / "out"
     batch(folder, "--out", out, "--workers", "1")
@@ -177,6 +186,7 @@ def test_retry_errors_tries_failed_photos_again(folder, tmp_path):
     assert all(r["status"] != "error" for r in records)
 
 
+@pytest.mark.model
 def test_overlays_are_written_without_metadata(folder, tmp_path):
     out = tmp_path / "out"
     batch(folder, "--out", out, "--workers", "1", "--overlays")
@@ -187,6 +197,7 @@ def test_overlays_are_written_without_metadata(folder, tmp_path):
             assert not im.getexif() and "exif" not in im.info
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(
     "args, code",
     [
@@ -208,3 +219,379 @@ def test_batch_usage_and_folder_errors(args, code):
         assert len(lines) == 1
     else:  # a usage error: argparse's usage, then one error line
         assert lines[0].startswith("usage:") and "error:" in lines[-1]
+
+
+# --------------------------------------------------------------------------
+# The same command line with a fake model: files, options, signals, locks
+# --------------------------------------------------------------------------
+
+FAKE_CLI = Path(__file__).resolve().parent / "support" / "fake_cli.py"
+
+
+def fake(*args, env=None, timeout=120, **kw):
+    """``silhouette batch ...`` (or the single-photo command) with the fake model."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SILHOUETTE_")}
+    return subprocess.run(
+        [sys.executable, str(FAKE_CLI), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**base, **(env or {})},
+        **kw,
+    )
+
+
+def fake_popen(*args, env=None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SILHOUETTE_")}
+    return subprocess.Popen(
+        [sys.executable, str(FAKE_CLI), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**base, **(env or {})},
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+
+
+def photos(folder: Path, n: int, *, start_month: int = 1, mark: int = 0) -> list[Path]:
+    """``n`` synthetic photos, a month apart, the left dip shallower each month."""
+    from support.bodies import Body
+    from support.fakemodel import save_photo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k in range(n):
+        month = start_month + k
+        name = f"IMG_{2023 + (month - 1) // 12}{(month - 1) % 12 + 1:02d}15_0800.png"
+        body = Body(dip_left_px=9.0 - 0.5 * k, dip_right_px=5.0)
+        out.append(save_photo(folder / name, body, mark=(mark + k) % 250))
+    return out
+
+
+def log(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "results.jsonl").read_text().split("\n") if x]
+
+
+def session(sid: int) -> dict[int, int]:
+    """Live processes of a session -> their parents (the command, its fork
+    server, resource tracker and workers)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def workers(sid: int) -> list[int]:
+    """The worker processes: children of the fork server, not of the command."""
+    procs = session(sid)
+    return [pid for pid, parent in procs.items() if pid != sid and parent != sid]
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_rerun_with_a_height_and_overlays_redoes_what_they_change(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 3)
+    assert fake("batch", folder, "--out", out, "--workers", "1").returncode == 0
+    assert all(r["result"]["sides"]["left"]["dip_depth_cm"] is None for r in log(out))
+    p = fake("batch", folder, "--out", out, "--workers", "1", "--height-cm", "170", "--overlays")
+    assert p.returncode == 0, p.stderr
+    assert "3 analysed now" in p.stdout and "3 of them again" in p.stdout
+    records = log(out)
+    assert len(records) == 3
+    for r in records:
+        assert r["options"] == {"height_cm": 170.0}
+        assert r["result"]["sides"]["left"]["dip_depth_cm"] > 0
+        assert (out / r["overlay"]).is_file()
+    # The same options again: nothing to do.
+    p = fake("batch", folder, "--out", out, "--workers", "1", "--height-cm", "170", "--overlays")
+    assert "0 analysed now" in p.stdout and "3 already done" in p.stdout
+    # No height this time: the centimetres are kept, and the run says so.
+    photos(folder, 1, start_month=4, mark=9)
+    p = fake("batch", folder, "--out", out, "--workers", "1")
+    assert "1 analysed now" in p.stdout
+    assert "3 earlier photo(s) keep their centimetres from --height-cm 170" in p.stdout
+    by_month = {r["file"][4:10]: r for r in log(out)}
+    assert by_month["202301"]["result"]["sides"]["left"]["dip_depth_cm"] > 0
+    assert by_month["202304"]["result"]["sides"]["left"]["dip_depth_cm"] is None
+
+
+def test_renamed_deleted_copied_and_fixed_photos_follow_the_folder(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    a, b, c = photos(folder, 3)
+    (folder / "IMG_20230415_0800.png").write_bytes(b"not a photo yet")
+    assert fake("batch", folder, "--out", out, "--workers", "1").returncode == 5
+    a.rename(folder / "week 1.png")  # renamed
+    b.unlink()  # deleted
+    shutil.copy(c, folder / "copy of march.png")  # a byte-identical copy
+    photos(folder, 1, start_month=4, mark=7)  # the broken photo, fixed
+    p = fake("batch", folder, "--out", out, "--workers", "1")
+    assert p.returncode == 0, p.stdout  # no stale error left
+    assert "1 analysed now" in p.stdout and "1 renamed" in p.stdout
+    assert "1 duplicate(s)" in p.stdout
+    by_file = {r["file"]: r for r in log(out)}
+    assert set(by_file) == {
+        "week 1.png",
+        "IMG_20230315_0800.png",
+        "copy of march.png",
+        "IMG_20230415_0800.png",
+    }
+    assert by_file["IMG_20230415_0800.png"]["status"] == "measured"
+    copy = by_file["copy of march.png"]
+    assert copy["status"] == "duplicate" and copy["duplicate_of"] == "IMG_20230315_0800.png"
+    html = (out / "report.html").read_text()
+    assert "IMG_20230215_0800.png" not in html and "IMG_20230115_0800.png" not in html
+    assert "Copies of other photos" in html and "a copy of IMG_20230315_0800.png" in html
+
+
+def test_results_are_in_date_order_and_as_readable_as_the_folders_beside_them(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    for p in photos(folder, 4):  # names sorted against their dates
+        p.rename(folder / f"{9 - int(p.name[8:10])}-{p.name}")
+    old = os.umask(0o022)
+    try:
+        assert fake("batch", folder, "--out", out, "--workers", "2").returncode == 0
+    finally:
+        os.umask(old)
+    dates = [r["date"] for r in log(out)]
+    assert dates == sorted(dates) and len(dates) == 4
+    with open(out / "results.csv", newline="") as fh:
+        assert [r["date"] for r in csv.DictReader(fh)] == dates
+    for path in [out / "results.csv", out / "results.jsonl", out / "report.html"]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    for path in (out / "thumbs").iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    assert (out / "thumbs").stat().st_mode & 0o777 == 0o755
+
+
+def test_an_empty_folder_is_a_warning(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no photos here")
+    p = fake("batch", tmp_path / "empty", "--out", tmp_path / "out")
+    assert p.returncode == 0
+    assert "warning: no photos found in" in p.stderr and "--recursive" in p.stderr
+    assert "No photos were found in this folder." in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_our_own_output_folders_are_never_read_as_photos(tmp_path):
+    folder = tmp_path / "progress"
+    photos(folder, 2)
+    # The default --out lies inside the folder; then an earlier --out inside it too.
+    assert fake("batch", folder, "--recursive", "--overlays", "--workers", "1").returncode == 0
+    assert (
+        fake("batch", folder, "--recursive", "--out", folder / "older", "--workers", "1").returncode
+        == 0
+    )
+    p = fake("batch", folder, "--recursive", "--overlays", "--workers", "1")
+    assert "2 photo(s) found" in p.stdout, p.stdout
+    assert len(log(folder / "silhouette-results")) == 2
+    # --out may be the folder itself.
+    p = fake("batch", folder, "--out", folder, "--recursive", "--workers", "1")
+    assert p.returncode == 0 and "2 photo(s) found: 2 analysed now" in p.stdout
+    p = fake("batch", folder, "--out", folder, "--recursive", "--workers", "1")
+    assert "2 photo(s) found: 0 analysed now" in p.stdout
+
+
+def test_a_loop_of_links_and_odd_names_never_stop_the_batch(tmp_path):
+    folder = tmp_path / os.fsdecode(b"caf\xe9 \x1b[31mred")  # not UTF-8, an escape
+    photos(folder, 1)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "loop").symlink_to(folder)
+    for k, name in enumerate(
+        ("a\u2028b.png", "c\x85d.png", "=HYPERLINK(1).png", "line\nbreak.png")
+    ):
+        photos(folder, 1, start_month=k + 2, mark=10 + k)[0].rename(folder / name)
+    out = tmp_path / os.fsdecode(b"out \xff")
+    p = fake("batch", folder, "--out", out, "--recursive", "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    assert "5 photo(s) found: 5 analysed now" in p.stdout
+    assert "sub/loop: skipped (a loop of folder links" in p.stdout
+    for text in (p.stdout, p.stderr):
+        assert "\x1b" not in text and "\u2028" not in text
+    assert "caf\\xe9 \\x1b[31mred" in (out / "report.html").read_text()
+    with open(out / "results.csv", newline="", encoding="utf-8") as fh:
+        files = {r["file"] for r in csv.DictReader(fh)}
+    assert "'=HYPERLINK(1).png" in files and "line\\x0abreak.png" in files
+    # Every photo is done: a second run analyses none of them again.
+    p = fake("batch", folder, "--out", out, "--recursive", "--workers", "1")
+    assert "0 analysed now" in p.stdout and "5 already done" in p.stdout
+
+
+def test_an_implausible_exif_date_falls_back_and_the_report_still_works(tmp_path):
+    from support.fakemodel import body_photo
+
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 2)
+    for when, name in (
+        ("0001:01:01 00:00:00", "IMG_20230301_0900.png"),
+        ("9999:12:31 23:59:59", "x.png"),
+    ):
+        with_exif_date(Image.fromarray(body_photo(mark=len(name))), folder / name, when, "PNG")
+    p = fake("batch", folder, "--out", out, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    by_file = {r["file"]: r for r in log(out)}
+    first = by_file["IMG_20230301_0900.png"]
+    assert (first["date"], first["date_source"]) == ("2023-03-01T09:00:00", "filename")
+    assert "EXIF date 0001-01-01" in first["notes"][0]
+    assert by_file["x.png"]["date_source"] == "mtime"
+    assert "<svg" in (out / "report.html").read_text()
+    # A log written before the fix, with year 1 in it, still makes a report.
+    lines = (
+        (out / "results.jsonl").read_text().replace("2023-03-01T09:00:00", "0001-01-01T00:00:00")
+    )
+    (out / "results.jsonl").write_text(lines)
+    p = fake("batch", folder, "--out", out, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    assert "<svg" in (out / "report.html").read_text()
+
+
+def test_a_tall_thin_image_is_no_person_in_a_batch_too(tmp_path):
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    Image.new("RGB", (20, 20000), (90, 90, 90)).save(folder / "strip.png")
+    p = fake("batch", folder, "--out", tmp_path / "out", "--workers", "1")
+    assert p.returncode == 0, p.stdout
+    (rec,) = log(tmp_path / "out")
+    assert rec["status"] == "no_person"
+
+
+def test_a_photo_that_crashes_its_worker_is_an_error_row_and_the_rest_go_on(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 4)
+    p = fake("batch", folder, "--out", out, "--workers", "2", env={"SILHOUETTE_FAKE_CRASH": "2"})
+    assert p.returncode == 5, p.stderr
+    by_status = {}
+    for r in log(out):
+        by_status.setdefault(r["status"], []).append(r)
+    assert len(by_status["measured"]) == 3
+    (crashed,) = by_status["error"]
+    assert crashed["file"] == "IMG_20230315_0800.png"
+    assert "crashed on this photo (SIGABRT)" in crashed["error"]
+
+
+def test_two_batches_on_one_output_folder_do_not_both_run(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 6)
+    slow = {"SILHOUETTE_FAKE_DELAY": "0.4"}
+    first = fake_popen("batch", folder, "--out", out, "--workers", "1", env=slow)
+    try:
+        assert wait_until(lambda: (out / "results.jsonl").exists(), 60)
+        second = fake("batch", folder, "--out", out, "--workers", "1")
+        assert second.returncode == 6
+        assert "is in use by another silhouette batch" in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1
+    finally:
+        first.wait(120)
+    assert first.returncode == 0
+    keys = [r["sha256"] for r in log(out)]
+    assert len(keys) == len(set(keys)) == 6  # every photo once
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupt_stops_all_workers_at_once_and_keeps_every_finished_row(tmp_path, how):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 24)
+    proc = fake_popen(
+        "batch", folder, "--out", out, "--workers", "2", env={"SILHOUETTE_FAKE_DELAY": "0.5"}
+    )
+    try:
+        assert wait_until(lambda: (out / "results.jsonl").exists() and len(log(out)) >= 3, 60)
+        assert len(workers(proc.pid)) == 2
+        t0 = time.monotonic()
+        if how == "ctrl-c":  # the terminal sends SIGINT to the whole process group
+            os.killpg(proc.pid, signal.SIGINT)
+        else:  # a service manager stops the command itself
+            os.kill(proc.pid, signal.SIGTERM)
+        # The workers stop at once, not after the queue drains (10 s more).
+        assert wait_until(lambda: not workers(proc.pid), 2.0), workers(proc.pid)
+        stopped = time.monotonic() - t0
+        _, stderr = proc.communicate(timeout=60)  # after writing the report
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert stopped < 2.0
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    records = log(out)
+    assert 3 <= len(records) < 24
+    assert len({r["sha256"] for r in records}) == len(records)
+    # The report shows what was done, and no thumbnails were made for
+    # photos without a row (at most the two in flight).
+    html = (out / "report.html").read_text()
+    assert all(r["file"] in html for r in records)
+    thumbs = [p for p in (out / "thumbs").glob("*.jpg") if "_hips" not in p.name]
+    assert len(thumbs) <= len(records) + 2
+    assert wait_until(lambda: not session(proc.pid), 5), session(proc.pid)
+    # The next run finishes the rest, each photo once.
+    p = fake("batch", folder, "--out", out, "--workers", "2")
+    assert p.returncode == 0 and f"{24 - len(records)} analysed now" in p.stdout
+    assert len({r["sha256"] for r in log(out)}) == len(log(out)) == 24
+
+
+def test_killing_the_batch_leaves_no_worker_behind(tmp_path):
+    folder, out = tmp_path / "progress", tmp_path / "out"
+    photos(folder, 24)
+    proc = fake_popen(
+        "batch", folder, "--out", out, "--workers", "2", env={"SILHOUETTE_FAKE_DELAY": "0.5"}
+    )
+    try:
+        assert wait_until(lambda: (out / "results.jsonl").exists() and len(log(out)) >= 2, 60)
+        assert len(workers(proc.pid)) == 2
+        os.kill(proc.pid, signal.SIGKILL)  # the command alone, no chance to clean up
+        proc.wait(10)
+        # The workers see it go and end; then the fork server and the
+        # resource tracker have nobody left to serve.
+        assert wait_until(lambda: not session(proc.pid), 5), session(proc.pid)
+    finally:
+        for pid in session(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_the_progress_bar_moves_in_a_terminal(tmp_path):
+    # A real pseudo-terminal (script(1)); the bar is drawn only on a terminal.
+    folder = tmp_path / "progress"
+    photos(folder, 5)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SILHOUETTE_")}
+    command = " ".join(
+        shlex.quote(str(a))
+        for a in (
+            sys.executable,
+            FAKE_CLI,
+            "batch",
+            folder,
+            "--out",
+            tmp_path / "out",
+            "--workers",
+            "1",
+        )
+    )
+    p = subprocess.run(
+        # A terminal 100 columns wide, as a user's is (script's own has none).
+        ["script", "-q", "-e", "-c", f"stty cols 100 rows 30; {command}", "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, "SILHOUETTE_FAKE_DELAY": "0.3"},
+    )
+    assert p.returncode == 0, p.stdout
+    # Each redraw of the bar starts with a carriage return: every photo shows.
+    states = [s for s in re.split(r"[\r\n]", p.stdout) if "photo" in s and "|" in s]
+    counts = [int(m.group(1)) for s in states if (m := re.search(r"\| (\d)/5 \[", s))]
+    # It starts at 0 of 5 (not "0photo"), and every photo moves it.
+    assert states and "0photo" not in p.stdout
+    assert counts[0] == 0 and counts[-1] == 5
+    assert {1, 2, 3, 4} <= set(counts), states

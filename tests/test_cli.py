@@ -1,7 +1,10 @@
-"""The command line, run as a user would (subprocess, real model)."""
+"""The command line, run as a user would: in a subprocess, with the real model
+(marked) or with the fake one (support/fakemodel.py) where the model does not
+matter."""
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +13,6 @@ import pytest
 from PIL import Image
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
-
-pytestmark = pytest.mark.model
 
 
 def silhouette(*args, cwd=None):
@@ -27,6 +28,7 @@ def silhouette(*args, cwd=None):
     )
 
 
+@pytest.mark.model
 def test_json_output_is_the_documented_form_and_nothing_else():
     p = silhouette(SAMPLES / "arsalan_front.jpg", "--json", "--height-cm", "175")
     assert p.returncode == 0, p.stderr
@@ -37,6 +39,7 @@ def test_json_output_is_the_documented_form_and_nothing_else():
     assert p.stderr == ""  # MediaPipe's native log lines are kept off the terminal
 
 
+@pytest.mark.model
 def test_summary_and_overlay(tmp_path):
     out = tmp_path / "overlay.png"
     p = silhouette(SAMPLES / "render_back.jpg", "--overlay", out)
@@ -47,6 +50,7 @@ def test_summary_and_overlay(tmp_path):
         assert not im.info.get("exif") and not im.getexif()
 
 
+@pytest.mark.model
 def test_no_person_has_its_own_exit_code():
     p = silhouette(SAMPLES / "empty_room.jpg")
     assert p.returncode == 3
@@ -68,6 +72,7 @@ def write(path: Path, data: bytes) -> Path:
     ],
     ids=["missing", "empty", "text", "directory"],
 )
+@pytest.mark.model
 def test_bad_input_is_one_line_on_stderr(tmp_path, make, match):
     p = silhouette(make(tmp_path))
     assert p.returncode == 4
@@ -76,13 +81,141 @@ def test_bad_input_is_one_line_on_stderr(tmp_path, make, match):
     assert len(lines) == 1 and match in lines[0] and "Traceback" not in p.stderr
 
 
+@pytest.mark.model
 def test_usage_errors():
     assert silhouette().returncode == 2
     p = silhouette(SAMPLES / "arsalan_front.jpg", "--height-cm", "5")
     assert p.returncode == 2 and "height" in p.stderr
 
 
+@pytest.mark.model
 def test_version_and_help_do_not_load_the_model():
     p = silhouette("--version")
     assert p.returncode == 0 and p.stdout.startswith("silhouette ")
     assert "mediapipe" not in silhouette("--help").stderr
+
+
+# --------------------------------------------------------------------------
+# With the fake model
+# --------------------------------------------------------------------------
+
+FAKE_CLI = Path(__file__).resolve().parent / "support" / "fake_cli.py"
+
+
+def fake(*args, **kw):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILHOUETTE_")}
+    return subprocess.run(
+        [sys.executable, str(FAKE_CLI), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        **kw,
+    )
+
+
+@pytest.fixture
+def photo(tmp_path):
+    from support.bodies import Body
+    from support.fakemodel import save_photo
+
+    return save_photo(tmp_path / "week 1.png", Body(dip_left_px=8.0, dip_right_px=3.0))
+
+
+@pytest.mark.parametrize(
+    "suffix, fmt",
+    [(".png", "PNG"), (".jpg", "JPEG"), (".JPEG", "JPEG"), (".webp", "WEBP"), (".tif", "TIFF")],
+)
+def test_the_overlay_is_written_in_the_format_its_name_asks_for(photo, tmp_path, suffix, fmt):
+    out = tmp_path / f"overlay{suffix}"
+    p = fake(photo, "--overlay", out)
+    assert p.returncode == 0, p.stderr
+    with Image.open(out) as im:
+        assert im.format == fmt and im.size == (600, 1400)
+        # No metadata: no camera, software, date, owner, EXIF or GPS tags (a
+        # TIFF's own layout tags, its size and strips, are all it has).
+        assert not set(im.getexif()) & {0x010F, 0x0110, 0x0131, 0x0132, 0x013B, 0x8769, 0x8825}
+        assert "exif" not in im.info
+
+
+def test_an_overlay_name_without_a_known_format_is_a_usage_error(photo, tmp_path):
+    p = fake(photo, "--overlay", tmp_path / "overlay.gif")
+    assert p.returncode == 2 and p.stderr.startswith("usage:")
+    assert "end it in .png, .jpg, .webp or .tif" in p.stderr
+    assert not (tmp_path / "overlay.gif").exists()
+
+
+def test_the_overlay_never_replaces_the_photo(photo, tmp_path):
+    before = photo.read_bytes()
+    for target in (photo, photo.parent / "." / photo.name):
+        p = fake(photo, "--overlay", target)
+        assert p.returncode == 2 and "is the photo itself" in p.stderr
+    link = tmp_path / "same.png"
+    os.link(photo, link)  # another name for the same file
+    assert fake(photo, "--overlay", link).returncode == 2
+    assert photo.read_bytes() == before
+
+
+def test_an_overlay_that_cannot_be_written_names_the_file(photo, tmp_path):
+    target = tmp_path / "no such folder" / "overlay.png"
+    p = fake(photo, "--overlay", target)
+    assert p.returncode == 4
+    assert f"cannot write the overlay {target}: No such file or directory" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    # A device has no format to write: refused up front, by name.
+    p = fake(photo, "--overlay", "/dev/full")
+    assert p.returncode == 2 and "'/dev/full'" in p.stderr
+
+
+def test_a_borderline_side_is_called_borderline_not_no_dip(photo):
+    p = fake(photo)
+    assert p.returncode == 0, p.stderr
+    right = next(line for line in p.stdout.splitlines() if line.strip().startswith("right"))
+    assert "borderline" in right and "no dip" not in right
+    assert "(see --help)" in p.stdout
+    assert "symmetry is 1 when both sides' dips are alike" in fake("--help").stdout.replace(
+        "\n", " "
+    )
+
+
+def test_names_with_control_characters_are_printed_escaped_on_one_line(photo, tmp_path):
+    odd = tmp_path / "\x1b]0;owned\x07\x1b[2J\nweek.png"
+    photo.rename(odd)
+    p = fake(odd)
+    assert p.returncode == 0, p.stderr
+    assert "\x1b" not in p.stdout and "\\x1b]0;owned\\x07\\x1b[2J\\x0aweek.png" in p.stdout
+    missing = fake(tmp_path / "gone\n\x1b[31m.png")
+    assert missing.returncode == 4 and len(missing.stderr.strip().splitlines()) == 1
+    assert "\x1b" not in missing.stderr
+
+
+def test_a_damaged_orientation_is_one_warning_line(tmp_path):
+    from support.fakemodel import body_photo
+
+    exif = Image.Exif()
+    exif[0x0112] = 99  # not an orientation
+    path = tmp_path / "odd.png"
+    Image.fromarray(body_photo()).save(path, exif=exif)
+    p = fake(path)
+    assert p.returncode == 0, p.stderr
+    (line,) = p.stderr.strip().splitlines()
+    assert line.startswith("silhouette: warning: ") and "orientation tag is damaged" in line
+
+
+def test_a_reader_that_goes_away_early_is_no_internal_error(photo):
+    p = subprocess.run(
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_CLI))} {shlex.quote(str(photo))} "
+        "--json | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.stdout == "{"
+    assert "internal error" not in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_name_too_long_is_one_line_and_exit_4(tmp_path):
+    p = fake(tmp_path / ("x" * 300 + ".png"))
+    assert p.returncode == 4 and "File name too long" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1

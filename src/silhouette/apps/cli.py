@@ -6,8 +6,14 @@
 
 ``silhouette batch FOLDER [--out DIR] [--workers N] [--recursive] [--height-cm N] [--overlays]``
     Exit codes: 0 every photo analysed, 5 some photos could not be read (see
-    the report), 4 the folder cannot be read, 2 usage error, 130 interrupted
-    (everything finished so far is saved).
+    the report), 4 the folder cannot be read or the output folder written,
+    6 another batch is writing to the output folder, 2 usage error, 130
+    interrupted by Ctrl-C or SIGTERM (everything finished so far is saved,
+    and the report shows it).
+
+Every name and message printed is escaped (:func:`silhouette.files.printable`):
+a file name cannot break a one-line message or send escape sequences to the
+terminal.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..files import printable
+from ..files import native_stderr_silenced, printable
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -27,7 +35,19 @@ EXIT_USAGE = 2
 EXIT_NO_PERSON = 3
 EXIT_BAD_INPUT = 4
 EXIT_SOME_FAILED = 5
+EXIT_OUT_IN_USE = 6
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a pipe closed early
+
+#: What --overlay writes, by the ending of its name.
+OVERLAY_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
 
 
 def _height_cm(text: str) -> float:
@@ -64,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
             "leaves this computer. 'left' and 'right' are the person's own sides."
         ),
         epilog=(
+            "Besides the depths: symmetry is 1 when both sides' dips are alike and 0 when only "
+            "one side has one; waist/hip is the narrowest waist width over the widest hip width "
+            "as seen in the photo (not a tape measure); pelvic height is the hip bone to thigh "
+            "bone span in torso lengths (a high pelvis tends to show more prominent dips). "
             "Exit codes: 0 measured, 2 usage, 3 no person found, 4 unreadable photo, "
             "1 internal error. For a folder of photos: silhouette batch FOLDER --help"
         ),
@@ -75,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         "--overlay",
         type=Path,
         metavar="OUT.png",
-        help="write the photo with the measurement drawn on it",
+        help="write the photo with the measurement drawn on it, in the format its name "
+        "says (.png, .jpg, .webp or .tif)",
     )
     p.add_argument("--version", action="version", version=f"silhouette {__version__}")
     return p
@@ -90,13 +115,19 @@ def _batch_parser() -> argparse.ArgumentParser:
             "side). Re-running adds only new photos; an interrupted run resumes."
         ),
         epilog=(
+            "Each result records the options that shaped it: a later run with another "
+            "--height-cm, or with --overlays, analyses those photos again. "
             "Exit codes: 0 all photos analysed, 5 some photos could not be read, "
-            "4 folder unreadable, 2 usage, 130 interrupted (finished photos are saved)."
+            "4 folder unreadable or output folder not writable, 6 output folder in use by "
+            "another batch, 2 usage, 130 interrupted (finished photos are saved)."
         ),
     )
     p.add_argument("folder", type=Path, help="folder of photos (JPEG, PNG, WebP, TIFF, HEIC)")
     p.add_argument(
-        "--out", type=Path, metavar="DIR", help="output folder (default: FOLDER/silhouette-results)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: FOLDER/silhouette-results; it is never read as photos)",
     )
     p.add_argument(
         "--workers",
@@ -133,117 +164,243 @@ def main(argv: list[str] | None = None) -> int:
     else:
         prog, run = "silhouette", lambda: _single(_parser().parse_args(argv))
     try:
-        return run()
+        with _terminate_as_interrupt():
+            return run()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`silhouette photo.jpg --json | head -1`):
+        # nothing more can be said to it.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # one line for the user, never a traceback
         if os.environ.get("SILHOUETTE_DEBUG"):
             raise
         print(
-            f"{prog}: internal error: {type(exc).__name__}: {exc} "
+            f"{prog}: internal error: {type(exc).__name__}: {printable(str(exc))} "
             "(set SILHOUETTE_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
 
 
-def _single(args: argparse.Namespace) -> int:
-    try:
-        with _quiet_native_logs():
-            from .. import Analyzer, ImageDecodeError, annotate
-            from ..draw import OVERLAY_MAX_SIDE
-            from ..io import read_image
+@contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM ends the command as Ctrl-C does: finished work is kept."""
 
-            try:
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (embedded): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _error(prog: str, message: str) -> None:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+
+
+def _single(args: argparse.Namespace) -> int:
+    if args.overlay is not None:
+        problem = _overlay_problem(args.overlay, args.photo)
+        if problem:
+            _parser().print_usage(sys.stderr)
+            _error("silhouette", problem)
+            return EXIT_USAGE
+    from .. import Analyzer, SilhouetteError, annotate
+    from ..draw import OVERLAY_MAX_SIDE
+    from ..io import read_image
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with _quiet_native_logs():
                 with Analyzer() as analyzer:
                     result = analyzer.analyze(args.photo, height_cm=args.height_cm)
                 if args.overlay is not None:
                     image = read_image(args.photo, max_side=OVERLAY_MAX_SIDE).rgb
-            except ImageDecodeError as exc:
-                print(f"silhouette: error: {printable(str(exc))}", file=sys.stderr)
-                return EXIT_BAD_INPUT
-        if args.overlay is not None:
-            _write_png(args.overlay, annotate(image, result))
-    except OSError as exc:  # writing the overlay
-        print(
-            f"silhouette: error: {exc.strerror or exc}: {printable(str(exc.filename or ''))}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
+        except SilhouetteError as exc:
+            _error("silhouette", printable(str(exc)))
+            return EXIT_BAD_INPUT
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            print(f"silhouette: warning: {printable(str(w.message))}", file=sys.stderr)
+    if args.overlay is not None:
+        try:
+            _write_image(args.overlay, annotate(image, result))
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            _error("silhouette", f"cannot write the overlay {printable(str(args.overlay))}: {why}")
+            return EXIT_BAD_INPUT
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         print(format_summary(result, printable(str(args.photo))))
+    sys.stdout.flush()  # a closed pipe shows here, not at exit
     return EXIT_OK if result.person_found else EXIT_NO_PERSON
 
 
-def _batch(args: argparse.Namespace) -> int:
-    if not args.folder.is_dir():
-        print(
-            f"silhouette batch: error: {printable(str(args.folder))}: not a folder",
-            file=sys.stderr,
+def _overlay_problem(overlay: Path, photo: Path) -> str | None:
+    """Why ``--overlay`` cannot be written as asked, or None."""
+    if overlay.suffix.lower() not in OVERLAY_FORMATS:
+        return (
+            f"--overlay: cannot tell the format from the name {printable(str(overlay))!r}; "
+            "end it in .png, .jpg, .webp or .tif"
         )
+    try:
+        same = overlay.exists() and photo.exists() and os.path.samefile(overlay, photo)
+    except (OSError, ValueError):
+        same = False
+    if same or overlay.absolute() == photo.absolute():
+        return f"--overlay {printable(str(overlay))} is the photo itself; choose another name"
+    return None
+
+
+def _batch(args: argparse.Namespace) -> int:
+    prog = "silhouette batch"
+    if not args.folder.is_dir():
+        _error(prog, f"{printable(str(args.folder))}: not a folder")
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else args.folder / "silhouette-results"
     from tqdm import tqdm
 
-    with tqdm(total=0, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
-        try:
-            with _quiet_native_logs():
-                from .batch import run_batch
-                from .report import write_report
+    from ..files import LockHeldError
 
-                summary = run_batch(
-                    args.folder,
-                    out,
-                    workers=args.workers,
-                    recursive=args.recursive,
-                    height_cm=args.height_cm,
-                    overlays=args.overlays,
-                    retry_errors=args.retry_errors,
-                    progress=bar.update,
-                    on_total=lambda n: bar.reset(total=n),
-                )
+    name = printable(args.folder.resolve().name) or printable(str(args.folder))
+    bars = []
+
+    def start_bar(total: int) -> None:
+        # Made inside _quiet_native_logs, on its sys.stderr: the real terminal
+        # (file descriptor 2 itself then leads to the null device), and only
+        # once the number of photos is known.
+        bars.append(
+            tqdm(total=total, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
+        )
+
+    def advance(n: int) -> None:
+        if bars:
+            bars[0].update(n)
+
+    def close_bar() -> None:
+        for b in bars:
+            b.close()
+
+    with _quiet_native_logs():
+        from .batch import BatchInterrupted, run_batch
+        from .report import write_report
+
+        try:
+            summary = run_batch(
+                args.folder,
+                out,
+                workers=args.workers,
+                recursive=args.recursive,
+                height_cm=args.height_cm,
+                overlays=args.overlays,
+                retry_errors=args.retry_errors,
+                progress=advance,
+                on_total=start_bar,
+            )
+        except BatchInterrupted as stop:
+            close_bar()
+            done = stop.summary
+            try:
                 report = write_report(
-                    summary.records,
-                    out,
-                    folder=args.folder.resolve().name,
-                    include_posed=args.include_posed,
+                    done.records, out, folder=name, include_posed=args.include_posed
                 )
-        except KeyboardInterrupt:
+            except (OSError, KeyboardInterrupt):
+                report = None
             print(
-                f"silhouette batch: interrupted; finished photos are saved in {out}",
+                f"{prog}: interrupted; the {done.new} photo(s) finished in this run are saved "
+                f"in {printable(str(out))}"
+                + (f" and shown in {printable(str(report))}" if report else "")
+                + ". Run the same command again to go on.",
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED
-        except OSError as exc:
-            print(
-                f"silhouette batch: error: {exc.strerror or exc}: {exc.filename or out}",
-                file=sys.stderr,
+        except LockHeldError:
+            close_bar()
+            _error(
+                prog,
+                f"{printable(str(out))} is in use by another silhouette batch; wait for it to "
+                "finish, or choose another --out",
             )
+            return EXIT_OUT_IN_USE
+        except OSError as exc:
+            close_bar()
+            where = printable(str(exc.filename or out))
+            _error(prog, f"{where}: {exc.strerror or exc}")
             return EXIT_BAD_INPUT
-    print(
-        f"{summary.found} photo(s) found: {summary.new} analysed now "
-        f"({summary.measured} measured, {summary.no_person} with no person, "
-        f"{summary.failed} could not be read), {summary.skipped} already done"
-        + (f", {summary.duplicates} duplicate(s) skipped" if summary.duplicates else "")
-        + "."
-    )
-    for name, message in summary.errors:
-        print(f"  ! {printable(name)}: {printable(message)}")
+        close_bar()
+        report = write_report(summary.records, out, folder=name, include_posed=args.include_posed)
+    if summary.found == 0:
+        print(
+            f"{prog}: warning: no photos found in {printable(str(args.folder))} (JPEG, PNG, "
+            "WebP, TIFF, BMP, HEIC)"
+            + ("" if args.recursive else "; add --recursive to search its sub-folders"),
+            file=sys.stderr,
+        )
+    print(_batch_summary(summary))
+    for name_, message in summary.errors:
+        print(f"  ! {printable(name_)}: {printable(message)}")
+    for note in summary.notes:
+        print(f"  note: {printable(note)}")
     print(f"Report: {printable(str(report))}")
     return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
 
 
-def _write_png(path: Path, rgb) -> None:
+def _batch_summary(summary) -> str:
+    parts = [
+        f"{summary.found} photo(s) found: {summary.new} analysed now "
+        f"({summary.measured} measured, {summary.no_person} with no person, "
+        f"{summary.failed} could not be read)"
+    ]
+    if summary.redone:
+        parts.append(f"{summary.redone} of them again, for the options of this run")
+    parts.append(f"{summary.skipped} already done")
+    if summary.duplicates:
+        parts.append(f"{summary.duplicates} duplicate(s) of other photos")
+    if summary.renamed:
+        parts.append(f"{summary.renamed} renamed")
+    if summary.removed:
+        parts.append(f"{summary.removed} record(s) of photos no longer there removed")
+    return ", ".join(parts) + "."
+
+
+def _write_image(path: Path, rgb) -> None:
+    """Write ``rgb`` in the format ``path``'s ending names; pixels only."""
+    import io
+
     from PIL import Image
 
+    fmt = OVERLAY_FORMATS[path.suffix.lower()]
+    options = {"quality": 92} if fmt in ("JPEG", "WEBP") else {}
     # A fresh image from pixels only: no EXIF, GPS or other metadata.
-    Image.fromarray(rgb).save(path, format="PNG")
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt, **options)
+    # Written directly, not by a rename: the name may be a device or a pipe.
+    with open(path, "wb") as fh:
+        fh.write(buf.getvalue())
 
 
 def format_summary(result, name: str) -> str:
     """Plain-text summary of an analysis, a few lines."""
+    from ..draw import format_percent
+
     if not result.person_found:
         return f"{name}: no person found"
     lines = [f"{name}: {result.view} view (left/right = the person's own sides)"]
@@ -261,7 +418,7 @@ def format_summary(result, name: str) -> str:
             else "borderline",
         )
         lines.append(
-            f"  {side.side:5s}  depth {100 * side.dip_depth_ratio:4.1f}% of hip width "
+            f"  {side.side:5s}  depth {format_percent(side.dip_depth_ratio):>5s} of hip width "
             f"({side.dip_depth_px:.1f} px{cm})  {state} (confidence {side.confidence:.2f})"
         )
     st = result.stance
@@ -271,7 +428,8 @@ def format_summary(result, name: str) -> str:
             f"the {st.weight_side} leg (a posing effect, not the body)"
         )
     elif st.hip_popped is False:
-        lines.append(f"  stance straight (pelvic tilt {st.pelvic_tilt_deg:+.1f} deg)")
+        tilt = round(st.pelvic_tilt_deg, 1) + 0.0  # never "-0.0"
+        lines.append(f"  stance straight (pelvic tilt {tilt:+.1f} deg)")
     extras = []
     if result.symmetry is not None:
         extras.append(f"symmetry {result.symmetry:.2f}")
@@ -280,7 +438,7 @@ def format_summary(result, name: str) -> str:
     if result.pelvic_height_index is not None:
         extras.append(f"pelvic height {result.pelvic_height_index:.2f}")
     if extras:
-        lines.append("  " + "   ".join(extras))
+        lines.append("  " + "   ".join(extras) + "   (see --help)")
     for w in result.warnings:
         lines.append(f"  ! {w.message}")
     return "\n".join(lines)
@@ -288,31 +446,15 @@ def format_summary(result, name: str) -> str:
 
 @contextmanager
 def _quiet_native_logs():
-    """Send native (C++) log lines on fd 2 to /dev/null, keep Python's stderr.
+    """Keep native (C++) log lines off the terminal while Python's messages show.
 
-    MediaPipe and TensorFlow Lite print start-up chatter from C++ straight to
-    file descriptor 2; our own messages go to a duplicate of it.
+    The library already silences MediaPipe's start-up lines; this covers the
+    whole command, so that its promise of one line per error holds whatever
+    a native library prints. ``sys.stderr`` writes to the real terminal
+    meanwhile (see :func:`silhouette.files.native_stderr_silenced`).
     """
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (embedded, some IDEs)
+    with native_stderr_silenced():
         yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    old_stderr = sys.stderr
-    try:
-        os.dup2(devnull, 2)
-        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
-        yield
-    finally:
-        sys.stderr.flush()
-        if sys.stderr is not old_stderr:
-            sys.stderr.close()
-        sys.stderr = old_stderr
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover
