@@ -381,6 +381,9 @@ def measured(side: str) -> HipSide:
         ((10, 10, True), dict(landmarks=np.zeros((33, 2))), "landmarks"),
         ((10, 10, True), dict(landmarks=np.full((33, 3), np.nan)), "landmarks"),
         ((10, 10, True), dict(warnings=("no_person",)), "Notice"),
+        # The bands are drawn: NaN there crashed the overlay.
+        ((10, 10, True), dict(bands={"crest": np.full((2, 2, 2), np.nan)}), "band 'crest'"),
+        ((10, 10, True), dict(bands={"crest": np.zeros((2, 2))}), "band 'crest'"),
     ],
 )
 def test_analysis_rejects_impossible_values(args, kwargs, match):
@@ -423,3 +426,17 @@ def test_notice_needs_an_identifier_and_a_sentence(code, message):
 
 def test_notice_to_dict():
     assert Notice("no_scale", "No scale.").to_dict() == {"code": "no_scale", "message": "No scale."}
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        np.array([[1.0, 2.0], [np.inf, 3.0]]),  # infinite
+        np.array([[1.0, 2.0], [np.nan, 3.0]]),  # half a point
+    ],
+)
+def test_an_outline_row_is_a_point_or_all_nan(outline):
+    with pytest.raises(InvalidInputError, match="outline rows"):
+        HipSide("left", outline=outline)
+    # A level with no edge at all is fine: the drawing breaks there.
+    HipSide("left", outline=np.array([[1.0, 2.0], [np.nan, np.nan]]))

@@ -197,6 +197,13 @@ class HipSide:
             outline = np.asarray(self.outline, dtype=np.float64).reshape(-1, 2)
         except ValueError as exc:
             raise InvalidInputError(f"outline must be (K, 2) points: {exc}") from None
+        # A row is a point or, where no edge was traced, NaN: never infinite,
+        # never half a point.
+        if (
+            np.isinf(outline).any()
+            or (np.isnan(outline).any(axis=1) & ~np.isnan(outline).all(axis=1)).any()
+        ):
+            raise InvalidInputError("outline rows must be finite points or all NaN")
         object.__setattr__(self, "outline", outline)
 
     @property
@@ -356,6 +363,15 @@ class Analysis:
                     f"landmarks must be a finite (33, 3) array, got shape {lm.shape}"
                 )
             object.__setattr__(self, "landmarks", lm)
+        bands = {}
+        for name, lines in dict(self.bands).items():
+            arr = np.asarray(lines, dtype=np.float64)
+            if arr.shape != (2, 2, 2) or not np.all(np.isfinite(arr)):
+                raise InvalidInputError(
+                    f"band {name!r} must be two finite lines, (2, 2, 2), got {arr.shape}"
+                )
+            bands[name] = arr
+        object.__setattr__(self, "bands", bands)
         if not all(isinstance(w, Notice) for w in self.warnings):
             raise InvalidInputError("warnings must be Notice objects")
         object.__setattr__(self, "warnings", tuple(self.warnings))
