@@ -7,6 +7,8 @@ change on the person's left side only, so the right side is the control.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,37 @@ def test_unmeasured_sides_have_no_verdict():
     mask, rgb, lm = plain()
     a = measure(mask[:, : round(AXIS) + 100], lm, rgb=rgb[:, : round(AXIS) + 100])
     assert a.left.measured is False and a.left.outline_source is None
+
+
+# --------------------------------------------------------------------------
+# Fast paths that must give NumPy's numbers
+# --------------------------------------------------------------------------
+
+
+def test_the_strip_median_is_numpys_nanmedian_bit_for_bit():
+    from silhouette.core.clothing import _nanmedian_rows
+
+    rng = np.random.default_rng(5)
+    for n_offsets in (1, 4, 5, 8):  # odd and even counts
+        x = rng.normal(50.0, 30.0, (200, n_offsets, 3)).astype(np.float32)
+        x[rng.random(x.shape[:2]) < 0.3] = np.nan  # points outside the photo
+        x[:3] = np.nan  # levels wholly outside
+        x[3:6] = np.round(x[3:6])  # ties
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanmedian(x, axis=1)
+        got = _nanmedian_rows(x)
+        assert got.dtype == expected.dtype
+        assert np.array_equal(got, expected, equal_nan=True)
+
+
+def test_the_line_fit_is_polyfits_line():
+    from silhouette.core.clothing import _fit_line
+
+    rng = np.random.default_rng(6)
+    for _ in range(50):
+        v = np.sort(rng.uniform(-200.0, 200.0, int(rng.integers(4, 300))))[::-1]
+        u = 150.0 - 0.3 * v + rng.normal(0.0, 2.0, v.size)
+        slope, intercept = _fit_line(v, u)
+        # Both are least squares; they differ by float rounding only.
+        np.testing.assert_allclose([slope, intercept], np.polyfit(v, u, 1), rtol=0, atol=1e-9)
