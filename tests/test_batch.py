@@ -595,3 +595,25 @@ def test_the_progress_bar_moves_in_a_terminal(tmp_path):
     assert states and "0photo" not in p.stdout
     assert counts[0] == 0 and counts[-1] == 5
     assert {1, 2, 3, 4} <= set(counts), states
+
+
+def test_a_photo_over_89_megapixels_prints_no_pillow_warning(tmp_path):
+    # Pillow warns about images over 89 megapixels when it opens them; with
+    # one worker the photo is opened in the command's own process.
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    header = struct.pack(">IIBBBBB", 10_000, 9_500, 8, 0, 0, 0, 0)  # 95 MP, no pixels
+    (folder / "IMG_20240115_0800.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    )
+    p = fake("batch", folder, "--out", tmp_path / "out", "--workers", "1")
+    assert p.returncode == 5  # no pixels: an error row
+    assert "Warning" not in p.stderr and p.stderr.strip() == "", p.stderr

@@ -113,9 +113,17 @@ def test_a_plausible_date_has_no_note(tmp_path):
 
 
 def test_reading_the_date_of_a_huge_photo_prints_no_warning(tmp_path):
-    # Over Pillow's 89-megapixel warning size, under its hard limit.
-    p = tmp_path / "IMG_20240115_080000.png"
-    Image.new("L", (10_000, 9_500)).save(p, compress_level=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert photo_date(p).when == datetime(2024, 1, 15, 8)
+    # Over Pillow's 89-megapixel warning size, under its hard limit; and a
+    # damaged tag, which Pillow warns about too.
+    big = tmp_path / "IMG_20240115_080000.png"
+    Image.new("L", (10_000, 9_500)).save(big, compress_level=1)
+    damaged = tmp_path / "damaged.jpg"
+    with_exif_date(Image.new("RGB", (8, 8)), damaged, "2024:02:10 09:30:05")
+    data = damaged.read_bytes()
+    entry = data.index(b"\x90\x03\x00\x02")  # DateTimeOriginal, ASCII: its length...
+    damaged.write_bytes(data[: entry + 4] + b"\xff\xff\x00\x00" + data[entry + 8 :])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert photo_date(big).when == datetime(2024, 1, 15, 8)
+        photo_date(damaged)
+    assert [str(w.message) for w in caught] == []

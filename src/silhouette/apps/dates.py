@@ -115,19 +115,20 @@ def _note(ignored: list[str], used: str | None) -> str:
 def _exif_date(path: Path) -> datetime | None:
     register_heif()
     try:
-        with warnings.catch_warnings(), Image.open(path) as im:  # the header only
-            # Pillow warns about photos over 89 megapixels and damaged tags;
-            # neither matters for the date.
+        # Pillow warns about photos over 89 megapixels and about damaged
+        # tags; neither matters for the date.
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if im.format == "PNG":
-                # Pillow decodes a whole PNG to look for an eXIf chunk after
-                # the pixels; phones and editors put it before them.
-                exif = Image.Exif()
-                if "exif" in im.info:
-                    exif.load(im.info["exif"])
-            else:
-                exif = im.getexif()
-            raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
+            with Image.open(path) as im:  # the header only
+                if im.format == "PNG":
+                    # Pillow decodes a whole PNG to look for an eXIf chunk after
+                    # the pixels; phones and editors put it before them.
+                    exif = Image.Exif()
+                    if "exif" in im.info:
+                        exif.load(im.info["exif"])
+                else:
+                    exif = im.getexif()
+                raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
     except Exception:  # any unreadable header means "no EXIF date"
         return None
     if not isinstance(raw, str):
