@@ -403,18 +403,22 @@ def _held_dip(
     a = np.nonzero(in_crest[:-1])[0]  # candidates with at least one level below
     if a.size == 0:
         return None
-    idx = np.arange(v.size)
-    below = idx[None, :] > a[:, None]  # (A, K)
+    # Levels at or above the first candidate lie below none: the matrices
+    # start after it (c0), and indices into them are shifted back at the end.
+    c0 = int(a[0]) + 1
+    idx = np.arange(c0, v.size)
+    vb, ub = v[c0:], u[c0:]
+    below = idx[None, :] > a[:, None]  # (A, K - c0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (u[None, :] - u[a, None]) / (v[a, None] - v[None, :])
+        slope = (ub[None, :] - u[a, None]) / (v[a, None] - vb[None, :])
     m = np.where(below, slope, -np.inf).max(axis=1)  # the tangent from each a
-    line = u[a, None] + m[:, None] * (v[a, None] - v[None, :])
-    gap = np.where(below, (line - u[None, :]) / np.hypot(1.0, m)[:, None], 0.0)
+    line = u[a, None] + m[:, None] * (v[a, None] - vb[None, :])
+    gap = np.where(below, (line - ub[None, :]) / np.hypot(1.0, m)[:, None], 0.0)
     # The lowest wall at or below each level: the smallest gap further down,
     # among trochanter-band levels only (a reverse running minimum).
-    walls = np.where(in_troch[None, :] & below, gap, np.inf)
+    walls = np.where(in_troch[None, c0:] & below, gap, np.inf)
     wall = np.minimum.accumulate(walls[:, ::-1], axis=1)[:, ::-1]
-    held = np.where(below & np.isfinite(wall), np.maximum(gap - wall, 0.0) * fade, 0.0)
+    held = np.where(below & np.isfinite(wall), np.maximum(gap - wall, 0.0) * fade[c0:], 0.0)
     deepest = np.argmax(held, axis=1)
     worth = held[np.arange(a.size), deepest] - penalty[a]
     if worth.max() <= _NO_DIP_PX:
@@ -426,7 +430,7 @@ def _held_dip(
     # The lower bulge: the first level below the deepest point where the wall
     # that holds the dip stands.
     lower = d + int(np.argmax(walls[k, d:] <= wall[k, d] + 1e-9))
-    return float(worth[k]), int(a[k]), lower, d
+    return float(worth[k]), int(a[k]), c0 + lower, c0 + d
 
 
 def _love_handle(v: np.ndarray, u: np.ndarray, zone: np.ndarray, crest: int) -> float:
