@@ -26,6 +26,7 @@ from support.bodies import (
     make_body,
     measure,
     mirror,
+    popped_stance,
     scene,
     with_forearm,
     with_visibility,
@@ -216,7 +217,8 @@ def test_the_dip_threshold_option_decides_presence():
 
 
 def test_the_tilt_threshold_option_decides_hip_popped():
-    mask, lm = scene(Body(tilt_left_up_px=30.0, thigh_bulge_px=8.0))
+    mask, lm = scene(Body(tilt_left_up_px=40.0, thigh_bulge_px=8.0))
+    lm = popped_stance(lm, mask.shape, 9.0)
     popped = measure(mask, lm)
     assert popped.stance.hip_popped and popped.stance.weight_side == "left"
     tilt = popped.stance.pelvic_tilt_deg

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from silhouette import Analysis, HipSide, InvalidInputError, Notice, Stance
-from silhouette.results import SCHEMA_VERSION, flat_row
+from silhouette.results import SCHEMA_VERSION, StanceCue, flat_row
 
 
 def full_analysis() -> Analysis:
@@ -45,6 +45,14 @@ def full_analysis() -> Analysis:
             weight_side="right",
             exaggerated_side="right",
             camera_roll_deg=1.23456,
+            tilt_sd_deg=2.34567,
+            confidence=0.87654,
+            cues=(
+                StanceCue("outline", -6.789, 3.456),
+                StanceCue("knees", 20.0, 4.0, False, "contradicts the others"),
+            ),
+            pelvis_line=((200.0, 410.0), (400.0, 390.0)),
+            standing_leg=((250.0, 400.0), (255.0, 850.0)),
         ),
         symmetry=0.45678,
         waist_to_hip_ratio=0.71234,
@@ -110,6 +118,18 @@ def test_to_dict_puts_every_value_under_its_own_key_rounded_as_documented():
             "weight_side": "right",
             "exaggerated_side": "right",
             "camera_roll_deg": 1.23,
+            "tilt_sd_deg": 2.35,
+            "confidence": 0.877,
+            "cues": [
+                {"name": "outline", "tilt_deg": -6.79, "sd_deg": 3.46, "used": True, "note": None},
+                {
+                    "name": "knees",
+                    "tilt_deg": 20.0,
+                    "sd_deg": 4.0,
+                    "used": False,
+                    "note": "contradicts the others",
+                },
+            ],
         },
         "symmetry": 0.457,
         "waist_to_hip_ratio": 0.712,
@@ -169,6 +189,9 @@ def test_to_row_flattens_the_same_values_with_stable_keys():
         "stance_weight_side": "right",
         "stance_exaggerated_side": "right",
         "stance_camera_roll_deg": 1.23,
+        "stance_tilt_sd_deg": 2.35,
+        "stance_confidence": 0.877,
+        "stance_cues": "outline",  # the cues used
         "symmetry": 0.457,
         "waist_to_hip_ratio": 0.712,
         "pelvic_height_index": 0.322,
@@ -223,7 +246,11 @@ def test_rescaled_moves_points_scales_lengths_and_keeps_ratios():
         assert getattr(b.left, name) == getattr(a.left, name)
     for name in ("symmetry", "waist_to_hip_ratio", "pelvic_height_index", "body_yaw_deg"):
         assert getattr(b, name) == getattr(a, name)
-    assert b.stance == a.stance and b.warnings == a.warnings
+    assert b.warnings == a.warnings
+    for name in ("pelvis_line", "standing_leg"):
+        for p, q in zip(getattr(b.stance, name), getattr(a.stance, name), strict=True):
+            assert p == pt(q)
+    assert b.stance.cues == a.stance.cues and b.stance.pelvic_tilt_deg == a.stance.pelvic_tilt_deg
     np.testing.assert_allclose(b.left.outline, (a.left.outline + 0.5) * k - 0.5)
     np.testing.assert_allclose(b.landmarks[:, :2], (a.landmarks[:, :2] + 0.5) * k - 0.5)
     np.testing.assert_array_equal(b.landmarks[:, 2], a.landmarks[:, 2])  # visibility
@@ -330,11 +357,31 @@ def test_hip_side_accepts_the_limits_and_normalises_the_outline():
         (dict(pelvic_tilt_deg=math.nan), "finite"),
         (dict(camera_roll_deg=180.5), "camera_roll_deg"),
         (dict(camera_roll_deg=-181.0), "camera_roll_deg"),
+        (dict(tilt_sd_deg=-1.0), "tilt_sd_deg"),
+        (dict(hip_popped=True, confidence=1.5), "confidence"),
+        (dict(confidence=0.9), "confidence"),  # a confidence needs a call
+        (dict(cues=("outline",)), "StanceCue"),
+        (dict(pelvis_line=((0.0, 0.0),)), "two"),
+        (dict(standing_leg=((0.0, 0.0), (math.nan, 1.0))), "finite"),
     ],
 )
 def test_stance_rejects_impossible_values(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         Stance(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("shoulders", 1.0, 1.0), "name"),  # not a cue the check reads
+        (("knees", 91.0, 1.0), "tilt_deg"),
+        (("knees", 1.0, -0.5), "sd_deg"),
+        (("knees", None, 1.0), "tilt"),
+    ],
+)
+def test_stance_cue_rejects_impossible_values(args, match):
+    with pytest.raises(InvalidInputError, match=match):
+        StanceCue(*args)
 
 
 def test_stance_accepts_the_limits():

@@ -18,6 +18,7 @@ from .errors import InvalidInputError
 
 __all__ = [
     "SCHEMA_VERSION",
+    "STANCE_CUES",
     "Analysis",
     "HipSide",
     "Notice",
@@ -25,6 +26,7 @@ __all__ = [
     "Point",
     "Side",
     "Stance",
+    "StanceCue",
     "View",
     "flat_row",
 ]
@@ -228,6 +230,58 @@ class HipSide:
         }
 
 
+#: The stance cues, in the order they are reported (docs/posture.md).
+STANCE_CUES = ("outline", "waistband", "knees", "hip_landmarks", "legs")
+
+
+@dataclass(frozen=True)
+class StanceCue:
+    """One cue to the pelvic tilt, as the stance check read it.
+
+    Attributes
+    ----------
+    name : {'outline', 'waistband', 'knees', 'hip_landmarks', 'legs'}
+        ``outline``: the heights of the two hips' widest parts;
+        ``waistband``: a waistband or belt across the pelvis;
+        ``knees``: the knee heights (the free leg's knee bends and drops);
+        ``hip_landmarks``: the pose model's hip-joint heights;
+        ``legs``: the pelvis shifted sideways over the standing foot.
+    tilt_deg : float
+        This cue's estimate of the pelvic tilt, degrees, positive when the
+        person's left hip is higher.
+    sd_deg : float
+        Its uncertainty (one standard deviation), degrees.
+    used : bool
+        False when the cue was left out of the combined tilt: physically
+        implausible, or contradicted by the others (``note`` says which).
+    note : str or None
+        Why the cue was left out.
+    """
+
+    name: str
+    tilt_deg: float
+    sd_deg: float
+    used: bool = True
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in STANCE_CUES:
+            raise InvalidInputError(f"name must be one of {STANCE_CUES}, got {self.name!r}")
+        _check_number(self, "tilt_deg", lo=-90.0, hi=90.0)
+        _check_number(self, "sd_deg", lo=0.0)
+        if self.tilt_deg is None or self.sd_deg is None:
+            raise InvalidInputError("a cue needs its tilt and its uncertainty")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "tilt_deg": _r(self.tilt_deg, 2),
+            "sd_deg": _r(self.sd_deg, 2),
+            "used": bool(self.used),
+            "note": self.note,
+        }
+
+
 @dataclass(frozen=True)
 class Stance:
     """Posture check: is the pelvis tilted with the weight on one leg?
@@ -235,10 +289,13 @@ class Stance:
     Attributes
     ----------
     hip_popped : bool or None
-        True for a hip-popped stance; None when the view cannot show it.
+        True for a hip-popped stance; None when it cannot be told: no cue
+        is visible, the cues contradict each other, or they imply a tilt
+        no standing pelvis makes (a warning says which).
     pelvic_tilt_deg : float or None
         Pelvic tilt in the picture plane, degrees, corrected for camera roll;
-        positive when the person's left hip is higher.
+        positive when the person's left hip is higher. The cues' combined
+        estimate.
     weight_side : {'left', 'right'} or None
         The standing leg (the higher hip), when hip-popped.
     exaggerated_side : {'left', 'right'} or None
@@ -246,6 +303,19 @@ class Stance:
         pushed out); the other side's dip is likely flattened.
     camera_roll_deg : float or None
         Clockwise tilt of the body axis in the image, degrees.
+    tilt_sd_deg : float or None
+        Uncertainty of ``pelvic_tilt_deg`` (one standard deviation), degrees.
+    confidence : float or None
+        Probability, in [0.5, 1], that ``hip_popped`` is right, from the
+        combined tilt and its uncertainty; None when ``hip_popped`` is None.
+    cues : tuple of StanceCue
+        Every cue the photo offered, used or not.
+    pelvis_line : ((x, y), (x, y)) or None
+        For drawing: the pelvic tilt as a line across the hips, through the
+        mid-hip point, original pixels (not in the JSON).
+    standing_leg : ((x, y), (x, y)) or None
+        For drawing: hip joint and ankle of the weight-bearing leg, when
+        hip-popped, original pixels (not in the JSON).
     """
 
     hip_popped: bool | None = None
@@ -253,16 +323,41 @@ class Stance:
     weight_side: Side | None = None
     exaggerated_side: Side | None = None
     camera_roll_deg: float | None = None
+    tilt_sd_deg: float | None = None
+    confidence: float | None = None
+    cues: tuple[StanceCue, ...] = ()
+    pelvis_line: tuple[Point, Point] | None = None
+    standing_leg: tuple[Point, Point] | None = None
 
     def __post_init__(self) -> None:
         _check_number(self, "pelvic_tilt_deg", lo=-90.0, hi=90.0)
         _check_number(self, "camera_roll_deg", lo=-180.0, hi=180.0)
+        _check_number(self, "tilt_sd_deg", lo=0.0)
+        _check_number(self, "confidence", lo=0.0, hi=1.0)
         _check_side(self, "weight_side")
         _check_side(self, "exaggerated_side")
         if self.hip_popped is not None and not isinstance(self.hip_popped, (bool, np.bool_)):
             raise InvalidInputError(f"hip_popped must be a bool or None, got {self.hip_popped!r}")
         if self.weight_side is not None and not self.hip_popped:
             raise InvalidInputError("weight_side is only given for a hip-popped stance")
+        if self.confidence is not None and self.hip_popped is None:
+            raise InvalidInputError("confidence is only given with a hip_popped call")
+        if not all(isinstance(c, StanceCue) for c in self.cues):
+            raise InvalidInputError("cues must be StanceCue objects")
+        object.__setattr__(self, "cues", tuple(self.cues))
+        for name in ("pelvis_line", "standing_leg"):
+            line = getattr(self, name)
+            if line is None:
+                continue
+            if len(line) != 2:
+                raise InvalidInputError(f"{name} must be two (x, y) points, got {line!r}")
+            for p in line:
+                if len(p) != 2 or not all(math.isfinite(float(c)) for c in p):
+                    raise InvalidInputError(
+                        f"{name} must be two finite (x, y) points, got {line!r}"
+                    )
+            pts = tuple((float(p[0]), float(p[1])) for p in line)
+            object.__setattr__(self, name, pts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +366,9 @@ class Stance:
             "weight_side": self.weight_side,
             "exaggerated_side": self.exaggerated_side,
             "camera_roll_deg": _r(self.camera_roll_deg, 2),
+            "tilt_sd_deg": _r(self.tilt_sd_deg, 2),
+            "confidence": _r(self.confidence, 3),
+            "cues": [c.to_dict() for c in self.cues],
         }
 
 
@@ -409,6 +507,14 @@ class Analysis:
                 outline=(s.outline + 0.5) * k - 0.5,
             )
 
+        def line(pts: tuple[Point, Point] | None) -> tuple[Point, Point] | None:
+            return None if pts is None else (pt(pts[0]), pt(pts[1]))
+
+        stance = replace(
+            self.stance,
+            pelvis_line=line(self.stance.pelvis_line),
+            standing_leg=line(self.stance.standing_leg),
+        )
         landmarks = None
         if self.landmarks is not None:
             landmarks = self.landmarks.copy()
@@ -419,6 +525,7 @@ class Analysis:
             height=height,
             left=side(self.left),
             right=side(self.right),
+            stance=stance,
             hip_width_px=ln(self.hip_width_px),
             torso_px=ln(self.torso_px),
             px_per_cm=ln(self.px_per_cm),
@@ -478,6 +585,9 @@ def flat_row(d: dict[str, Any]) -> dict[str, Any]:
             else:
                 row[f"{side}_{key}"] = value
     for key, value in d["stance"].items():
+        if key == "cues":
+            # One cell: the names of the cues the stance was read from.
+            value = ";".join(c["name"] for c in value if c["used"]) or None
         row[f"stance_{key}"] = value
     for key in (
         "symmetry",

@@ -319,3 +319,24 @@ def with_fingertip(
     where = {f"{side_name}_WRIST": (sign * 0.75, mid)}
     where |= {f"{side_name}_{tip}": (sign * 0.62, mid) for tip in ("INDEX", "PINKY", "THUMB")}
     return mask, moved(lm, mask.shape, **where)
+
+
+def popped_stance(lm: Landmarks, shape: tuple[int, int], tilt_deg: float) -> Landmarks:
+    """The landmarks of a hip-popped stance, tilted by ``tilt_deg`` (left hip up if > 0).
+
+    The two hip joints (0.2 T either side of the axis) turn about the mid-hip
+    point by the tilt, and the knee of the relaxed leg (under the lowered
+    hip) drops as far as that hip (in front views of the stance renders it
+    drops 0.9 times as far). The feet, shoulders and the rest stay. Pair
+    with ``Body(tilt_left_up_px=...)`` for the outline.
+    """
+    dv = 0.2 * np.tan(np.radians(tilt_deg))  # each hip's rise, torso lengths
+    knee = "RIGHT_KNEE" if tilt_deg > 0 else "LEFT_KNEE"
+    knee_lat = -0.18 if tilt_deg > 0 else 0.18
+    return moved(
+        lm,
+        shape,
+        LEFT_HIP=(0.2, dv),
+        RIGHT_HIP=(-0.2, -dv),
+        **{knee: (knee_lat, -0.9 - abs(dv))},
+    )

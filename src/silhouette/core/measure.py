@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from ..errors import InvalidInputError
 from ..results import Analysis, HipSide, Notice, Stance
-from .anatomy import BANDS, band_lines, body_frame, is_standing, pixels_per_cm
+from .anatomy import band_lines, body_frame, is_standing, pixels_per_cm
 from .clothing import OutlineEvidence, hips_lab, judge_outline
 from .dip import DIP_THRESHOLD_RATIO
-from .hips import arm_free_levels, trace_hip, widths
+from .hips import trace_hip, widths
 from .landmarks import PoseEstimate
 from .mask import refine_around_hips, select_person
 from .notices import notice
@@ -138,32 +138,26 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
             notices.append(notice("no_scale"))
 
     posture = estimate_posture(
-        frame,
-        lm,
-        arm_free_levels(traces["left"], T),
-        arm_free_levels(traces["right"], T),
-        band=BANDS.pixels("trochanter", T),
-        threshold_deg=options.tilt_threshold_deg,
+        frame, lm, mask, rgb, view=view, threshold_deg=options.tilt_threshold_deg
     )
-    stance = seen.stance
-    if posture is not None:
-        weight = posture.raised_side
-        stance = Stance(
-            hip_popped=posture.hip_popped,
-            pelvic_tilt_deg=posture.pelvic_tilt_deg,
-            weight_side=weight,
-            exaggerated_side=weight,
-            camera_roll_deg=frame.roll_deg,
-        )
-        if posture.hip_popped and weight is not None:
-            other = "right" if weight == "left" else "left"
-            tilt = abs(posture.pelvic_tilt_deg)
-            notices.append(notice("hip_popped", tilt=tilt, weight=weight, other=other))
-
-    # Every null says why (docs/schema.md): unless a hidden or clipped hip
-    # already does, say that the stance or the waist could not be read.
-    if posture is None and not any(n.code.endswith(("_left", "_right")) for n in notices):
-        notices.append(notice("stance_unknown"))
+    stance = Stance(
+        hip_popped=posture.hip_popped,
+        pelvic_tilt_deg=posture.pelvic_tilt_deg,
+        weight_side=posture.weight_side,
+        exaggerated_side=posture.weight_side,
+        camera_roll_deg=frame.roll_deg,
+        tilt_sd_deg=posture.tilt_sd_deg,
+        confidence=posture.confidence,
+        cues=posture.cues,
+        pelvis_line=posture.pelvis_line,
+        standing_leg=posture.standing_leg,
+    )
+    if posture.hip_popped and posture.weight_side is not None:
+        tilt = abs(posture.pelvic_tilt_deg)
+        notices.append(notice("hip_popped", tilt=tilt, weight=posture.weight_side))
+    # Every null says why (docs/schema.md).
+    if posture.problem is not None:
+        notices.append(notice("stance_unknown", why=posture.problem))
     if waist_width is None and hip_width is not None:
         if not any(n.code.startswith("arm_touching") for n in notices):
             notices.append(notice("waist_hidden"))

@@ -77,9 +77,8 @@ MESSAGES: dict[str, str] = {
         "on both feet."
     ),
     "stance_unknown": (
-        "The stance could not be read from the hip outline (arms or the photo's edge hide too "
-        "much of it, or it implies a tilt no standing pelvis makes), so whether the stance is "
-        "hip-popped is not known."
+        "Whether the stance is straight or hip-popped cannot be told: {why}. Dips compare best "
+        "between photos taken standing straight with the weight on both feet."
     ),
     "waist_hidden": (
         "The waist outline is hidden or could not be traced over most of its height (arms "
