@@ -617,3 +617,19 @@ def test_a_photo_over_89_megapixels_prints_no_pillow_warning(tmp_path):
     p = fake("batch", folder, "--out", tmp_path / "out", "--workers", "1")
     assert p.returncode == 5  # no pixels: an error row
     assert "Warning" not in p.stderr and p.stderr.strip() == "", p.stderr
+
+
+def test_a_damaged_orientation_is_a_note_in_the_record(tmp_path):
+    from support.fakemodel import body_photo
+
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 99  # not an orientation
+    Image.fromarray(body_photo()).save(folder / "IMG_20240115_0800.png", exif=exif)
+    p = fake("batch", folder, "--out", tmp_path / "out", "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    (rec,) = log(tmp_path / "out")
+    assert rec["status"] == "measured"
+    (note,) = rec["notes"]
+    assert "orientation tag is damaged" in note and str(tmp_path) not in note

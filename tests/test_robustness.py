@@ -293,7 +293,7 @@ def test_outputs_carry_no_camera_or_gps_metadata(tmp_path):
         for secret in SECRETS:
             assert secret not in text, secret
     images = [overlay, *out.glob("thumbs/*"), *out.glob("overlays/*")]
-    assert len(images) == 3
+    assert len(images) == 4  # the overlay, a thumbnail, a close-up, a batch overlay
     for path in images:
         with Image.open(path) as im:
             assert not im.getexif(), path

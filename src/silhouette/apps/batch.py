@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analyzer import Analyzer, AnalyzerOptions
-from ..errors import InvalidInputError, SilhouetteError
+from ..errors import InvalidInputError, SilhouetteError, SilhouetteWarning
 from ..files import FolderLock, atomic_write_bytes, printable
 from ..io import read_image
 from .dates import photo_date
@@ -569,7 +569,9 @@ def _process(job: _Job, analyzer: Analyzer) -> BatchRecord:
             warnings.simplefilter("always")
             # One decode at the working size serves the analysis and the images.
             decoded = read_image(path, max_side=analyzer.options.max_side)
-        notes += [_note(w.message, path) for w in caught if issubclass(w.category, UserWarning)]
+        notes += [
+            _note(w.message, path) for w in caught if issubclass(w.category, SilhouetteWarning)
+        ]
         result = analyzer.analyze(decoded, height_cm=job.height_cm)
         out = Path(job.out_dir)
         thumb = Path("thumbs") / f"{job.key[:16]}.jpg"

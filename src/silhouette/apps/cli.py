@@ -221,7 +221,7 @@ def _single(args: argparse.Namespace) -> int:
             _parser().print_usage(sys.stderr)
             _error("silhouette", problem)
             return EXIT_USAGE
-    from .. import Analyzer, SilhouetteError, annotate
+    from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate
     from ..draw import OVERLAY_MAX_SIDE
     from ..io import read_image
 
@@ -237,7 +237,7 @@ def _single(args: argparse.Namespace) -> int:
             _error("silhouette", printable(str(exc)))
             return EXIT_BAD_INPUT
     for w in caught:
-        if issubclass(w.category, UserWarning):
+        if issubclass(w.category, SilhouetteWarning):
             print(f"silhouette: warning: {printable(str(w.message))}", file=sys.stderr)
     if args.overlay is not None:
         try:
