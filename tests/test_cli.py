@@ -196,7 +196,7 @@ def test_a_damaged_orientation_is_one_warning_line(tmp_path):
     exif[0x0112] = 99  # not an orientation
     path = tmp_path / "odd.png"
     Image.fromarray(body_photo()).save(path, exif=exif)
-    p = fake(path)
+    p = fake(path, "--overlay", tmp_path / "overlay.png")  # the photo is read twice
     assert p.returncode == 0, p.stderr
     (line,) = p.stderr.strip().splitlines()
     assert line.startswith("silhouette: warning: ") and "orientation tag is damaged" in line

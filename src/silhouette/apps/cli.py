@@ -236,9 +236,9 @@ def _single(args: argparse.Namespace) -> int:
         except SilhouetteError as exc:
             _error("silhouette", printable(str(exc)))
             return EXIT_BAD_INPUT
-    for w in caught:
-        if issubclass(w.category, SilhouetteWarning):
-            print(f"silhouette: warning: {printable(str(w.message))}", file=sys.stderr)
+    ours = [str(w.message) for w in caught if issubclass(w.category, SilhouetteWarning)]
+    for message in dict.fromkeys(ours):  # once each: with --overlay the photo is read twice
+        print(f"silhouette: warning: {printable(message)}", file=sys.stderr)
     if args.overlay is not None:
         try:
             _write_image(args.overlay, annotate(image, result))
