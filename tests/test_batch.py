@@ -633,3 +633,19 @@ def test_a_damaged_orientation_is_a_note_in_the_record(tmp_path):
     assert rec["status"] == "measured"
     (note,) = rec["notes"]
     assert "orientation tag is damaged" in note and str(tmp_path) not in note
+
+
+def test_a_worker_without_pidfds_still_sees_the_command_end():
+    # Linux before 5.3 has no pidfd: the worker polls, and a command killed
+    # but not yet reaped (a zombie) counts as ended.
+    from silhouette.apps.batch import _alive
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert _alive(child.pid)
+        child.kill()
+        assert wait_until(lambda: not _alive(child.pid), 5)  # a zombie: not yet waited for
+    finally:
+        child.kill()
+        child.wait()
+    assert not _alive(child.pid)

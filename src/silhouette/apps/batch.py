@@ -537,19 +537,29 @@ def _die_with(parent_pid: int) -> None:
             select.select([fd], [], [])
             os._exit(1)
         while True:
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
+            if not _alive(parent_pid):
                 os._exit(1)
-            except OSError:
-                pass
             threading.Event().wait(0.5)
 
-    try:
-        os.kill(parent_pid, 0)
-    except ProcessLookupError:
+    if not _alive(parent_pid):
         os._exit(1)
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass  # another user's process: it exists
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            stat = fh.read()
+        return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
+    except (OSError, ValueError, IndexError):
+        return True  # no /proc here: kill(pid, 0) is all there is
 
 
 def _process(job: _Job, analyzer: Analyzer) -> BatchRecord:
