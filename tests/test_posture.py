@@ -42,6 +42,7 @@ from support.bodies import (
     with_forearm,
     with_visibility,
 )
+from support.shared import PHOTOS, read_tsv, requires_photos
 
 T = 300.0
 
@@ -239,7 +240,7 @@ def test_the_hip_joints_and_legs_alone_cannot_decide():
 
 def test_the_hip_popped_probability_is_symmetric_and_grows_with_the_tilt():
     p = [popped_probability(t, 2.0) for t in (0.0, 2.0, 4.0, 6.0, 8.0)]
-    assert p == sorted(p) and p[0] < 0.05 and p[-1] > 0.9
+    assert p == sorted(p) and p[0] < 0.1 and p[-1] > 0.9
     assert popped_probability(-6.0, 2.0) == pytest.approx(popped_probability(6.0, 2.0))
     # A looser reading of the same tilt is less sure.
     assert popped_probability(6.0, 5.0) < popped_probability(6.0, 2.0)
@@ -369,3 +370,32 @@ def test_a_scene_with_no_decisive_cue_says_why():
     (why,) = [w.message for w in r.warnings if w.code == "stance_unknown"]
     assert "knees are not seen" in why
     assert replace(r.stance).cues == r.stance.cues
+
+
+# --------------------------------------------------------------------------
+# The shared real photos (MediaPipe)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.model
+@requires_photos
+def test_real_photos_labelled_straight_are_not_called_hip_popped():
+    from silhouette import Analyzer
+
+    labelled = {r["file"]: r["stance"] for r in read_tsv(PHOTOS / "SOURCES.tsv")}
+    with Analyzer() as analyzer:
+        stance = {
+            name: analyzer.analyze(PHOTOS / name).stance
+            for name, label in labelled.items()
+            if label in ("straight", "hip_popped")
+        }
+    straight = [n for n, label in labelled.items() if label == "straight"]
+    flagged = [n for n in straight if stance[n].hip_popped]
+    # The example: a loose kameez once read as a 14-degree tilt.
+    assert stance["faraz_ramzan_front_apose.jpg"].hip_popped is False
+    # 11 photos labelled straight by eye; one of them (a fashion pose, one
+    # foot forward with that knee bent) reads as a weight shift to every cue
+    # (docs/accuracy.md). No more than that one.
+    assert len(flagged) <= 1, flagged
+    popped = [n for n, label in labelled.items() if label == "hip_popped"]
+    assert all(stance[n].hip_popped for n in popped), popped

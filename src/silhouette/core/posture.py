@@ -66,9 +66,10 @@ __all__ = [
     "waistband_angle",
 ]
 
-#: Pelvic tilt from which the stance is called hip-popped, degrees. A relaxed
-#: straight stance stays within about 2-3 degrees.
-TILT_THRESHOLD_DEG = 4.0
+#: Pelvic tilt from which the stance is hip-popped, degrees: beyond the 2-3
+#: degrees a relaxed straight stance shows. The call is made when the cues
+#: make a tilt this large more likely than not (:func:`popped_probability`).
+TILT_THRESHOLD_DEG = 3.0
 #: A standing pelvis tilts at most about 12 degrees even in a deep
 #: contrapposto; a cue implying more (beyond its own uncertainty) is reading
 #: clothing or another pose (a raised leg, a lunge), not the pelvis.
@@ -515,8 +516,8 @@ def popped_probability(
     Examples
     --------
     >>> round(popped_probability(6.0, 1.0), 2), round(popped_probability(6.0, 5.0), 2)
-    (0.96, 0.33)
-    >>> popped_probability(0.0, 2.0) < 0.05
+    (1.0, 0.42)
+    >>> popped_probability(0.0, 2.0) < 0.1
     True
     """
     r, sd, a = tilt_deg, sd_deg, _STRAIGHT_SD_DEG
