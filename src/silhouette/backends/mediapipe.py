@@ -35,9 +35,12 @@ MODEL_FILES = (
 #: name them (relative to the directory holding the mediapipe package).
 _POSE_GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
 _PEOPLE_GRAPH = "mediapipe/modules/selfie_segmentation/selfie_segmentation_cpu.binarypb"
-#: Modules ``import mediapipe`` loads that no pose or segmentation graph uses:
-#: its drawing utilities import matplotlib.pyplot (most of the import time).
-_UNUSED_BY_THE_GRAPHS = ("matplotlib.pyplot",)
+#: Modules ``import mediapipe`` loads that no graph uses: its drawing
+#: utilities, which import matplotlib.pyplot (about 0.7 s, most of the import).
+_UNUSED_BY_THE_GRAPHS = (
+    "mediapipe.python.solutions.drawing_utils",
+    "mediapipe.python.solutions.drawing_styles",
+)
 
 
 class _DeferredFinder(importlib.abc.MetaPathFinder):
@@ -66,12 +69,12 @@ class _DeferredFinder(importlib.abc.MetaPathFinder):
 def _deferred(names: tuple[str, ...]) -> Iterator[None]:
     """Modules first imported in this block run only when first used.
 
-    ``import mediapipe`` imports ``matplotlib.pyplot`` (through
-    ``mediapipe.python.solutions.drawing_utils``), which neither graph ever
-    touches. Imported under this block, the module is created but its code
-    runs on the first attribute access, by whoever makes it: MediaPipe's
-    drawing functions and a user's own ``plt`` still work as before. MediaPipe
-    itself is not changed, and a module already imported stays as it is.
+    ``import mediapipe`` imports its drawing utilities, and they import
+    ``matplotlib.pyplot``; no graph ever uses either. Imported under this
+    block, such a module is created but its code runs on the first attribute
+    access, by whoever makes it: ``mp.solutions.drawing_utils`` works as
+    before, and imports matplotlib then. MediaPipe itself is not changed, and
+    a module already imported stays as it is.
     """
     finder = _DeferredFinder(frozenset(n for n in names if n not in sys.modules))
     sys.meta_path.insert(0, finder)
