@@ -59,7 +59,7 @@ def tree_rss_mb(pid: int) -> float:
 
 def start(workers: int) -> tuple[subprocess.Popen, str, list[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "silhouette.apps.serve", "--port", "0", "--workers", str(workers)],
+        [sys.executable, "-m", "silhouette", "serve", "--port", "0", "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -109,16 +109,39 @@ def load(url: str, requests: int, concurrency: int) -> tuple[list[float], dict[i
     return sorted(1000 * t for t in latencies), statuses, wall
 
 
+def sequential_ms(analyse, repeat: int = 3) -> float:
+    """Median time of one photo at a time, over the photos ``repeat`` times, ms."""
+    bodies = [p.read_bytes() for p in PHOTOS]
+    for body in bodies:  # warm-up
+        analyse(body)
+    times = []
+    for _ in range(repeat):
+        for body in bodies:
+            t0 = time.perf_counter()
+            analyse(body)
+            times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
-    rows = []
+    from silhouette import Analyzer
+
+    with Analyzer() as analyzer:
+        base = sequential_ms(analyzer.analyze)
+    rows, single = [], []
     for workers in args.workers:
         proc, url, _ = start(workers)
         try:
+            with httpx.Client(timeout=120) as client:
+                one = sequential_ms(
+                    lambda body, c=client, u=url: c.post(f"{u}/v1/analyze", files={"file": body})
+                )
+            single.append(f"{one:.0f} ms with {workers} worker(s) ({one / base:.2f}x)")
             before = tree_rss_mb(proc.pid)
             ms, statuses, wall = load(url, args.requests, args.concurrency)
             after = tree_rss_mb(proc.pid)
@@ -142,6 +165,10 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
+    print(
+        f"\nOne request at a time: Analyzer.analyze in this process {base:.0f} ms; "
+        f"over HTTP {', '.join(single)}"
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,8 @@ def hook(event, args):
         if writes and not isinstance(path, int) and str(path) not in ("/dev/null", "/dev/tty"):
             sys.__stderr__.write(f"AUDIT-WRITE {path!r}\n")
 sys.addaudithook(hook)
-from silhouette.apps.serve import main
-sys.exit(main(sys.argv[1:]))
+from silhouette.apps.cli import main
+sys.exit(main(["serve", *sys.argv[1:]]))
 """
 
 
@@ -462,8 +462,8 @@ def test_without_the_serve_extra_it_is_one_line_and_exit_7():
     probe = (
         "import sys\n"
         "sys.modules['fastapi'] = None\n"
-        "from silhouette.apps.serve import main\n"
-        "sys.exit(main([]))\n"
+        "from silhouette.apps.cli import main\n"
+        "sys.exit(main(['serve']))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 7
@@ -484,8 +484,8 @@ def test_listening_beyond_this_computer_without_a_key_warns():
 def test_help_needs_neither_fastapi_nor_uvicorn():
     probe = (
         "import sys\n"
-        "from silhouette.apps.serve import main\n"
-        "main(['--help'])\n"
+        "from silhouette.apps.cli import main\n"
+        "try:\n    main(['serve', '--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))\n"
     )
     out = subprocess.run(

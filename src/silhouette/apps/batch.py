@@ -15,6 +15,7 @@ keeps every finished record.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import multiprocessing.connection
@@ -117,6 +118,7 @@ def run_batch(
     retry_errors: bool = False,
     options: AnalyzerOptions | None = None,
     analyzer_factory: Callable[[], Analyzer] | None = None,
+    scheduler: Any = None,
     progress: Callable[[int], Any] | None = None,
     on_total: Callable[[int], Any] | None = None,
 ) -> BatchSummary:
@@ -150,6 +152,11 @@ def run_batch(
         worker); default ``Analyzer(options)``. With several workers it is
         sent to them, so it must be picklable (a module-level function or a
         ``functools.partial`` of one).
+    scheduler : str or distributed.Client, optional
+        Analyse on a Dask cluster instead of local processes: the
+        scheduler's address (``tcp://host:8786``) or a client. Needs the
+        ``[dask]`` extra; ``workers`` is then ignored. See
+        :mod:`silhouette.apps.dask_batch`.
     progress : callable, optional
         Called with 1 after every photo finished (e.g. ``tqdm.update``).
     on_total : callable, optional
@@ -167,6 +174,11 @@ def run_batch(
         Another run is writing to ``out_dir`` (an ``OSError``).
     OSError
         The output folder cannot be written.
+    silhouette.apps.dask_batch.DaskMissingError
+        ``scheduler`` was given but the ``[dask]`` extra is not installed.
+    silhouette.apps.dask_batch.ClusterError
+        The scheduler cannot be reached, has no workers or was lost (an
+        ``OSError``); the photos finished before are recorded.
     BatchInterrupted
         On Ctrl-C (a ``KeyboardInterrupt``), after the workers have stopped;
         every finished photo is recorded and the exception carries the summary.
@@ -185,14 +197,18 @@ def run_batch(
     options = options or AnalyzerOptions()
     factory = analyzer_factory or functools.partial(_default_analyzer, options)
     out.mkdir(parents=True, exist_ok=True)
-    with FolderLock(out, LOCK_NAME):
+    cluster = _connect(scheduler)  # first: an unreachable scheduler fails fast
+    with cluster or contextlib.nullcontext(), FolderLock(out, LOCK_NAME):
         _prepare(out, overlays)
         summary = BatchSummary()
         with ResultStore(out, drop_errors=retry_errors) as store:
             jobs = _plan(folder, out, store, summary, recursive, height_cm, overlays)
             if on_total is not None:
                 on_total(len(jobs))
-            analysed = _analyse(jobs, workers, factory)
+            if cluster is None:
+                analysed = _analyse(jobs, workers, factory)
+            else:
+                analysed = cluster.analyse(jobs, factory)
             try:
                 for record in analysed:
                     _record(store, summary, record)
@@ -209,6 +225,15 @@ def run_batch(
             summary.failed_total = sum(r.status is Status.ERROR for r in store.records)
             summary.records = store.records
     return summary
+
+
+def _connect(scheduler: Any):
+    """A connection to the Dask scheduler, or None to analyse in local processes."""
+    if scheduler is None:
+        return None
+    from .dask_batch import DaskCluster  # dask itself is imported only here
+
+    return DaskCluster(scheduler)
 
 
 def _prepare(out: Path, overlays: bool) -> None:

@@ -9,7 +9,14 @@
     the report), 4 the folder cannot be read or the output folder written,
     6 another batch is writing to the output folder, 2 usage error, 130
     interrupted by Ctrl-C or SIGTERM (everything finished so far is saved,
-    and the report shows it).
+    and the report shows it). With ``--scheduler tcp://HOST:8786`` the photos
+    are analysed on a Dask cluster (:mod:`silhouette.apps.dask_batch`): 7 the
+    ``[dask]`` extra is not installed, 8 the scheduler cannot be reached, has
+    no workers or was lost (finished photos are saved).
+
+``silhouette serve [--host 127.0.0.1] [--port 8000] [--workers N]``
+    The HTTP service; see :mod:`silhouette.apps.serve` for its options and
+    exit codes.
 
 Every name and message printed is escaped (:func:`silhouette.files.printable`):
 a file name cannot break a one-line message or send escape sequences to the
@@ -36,6 +43,8 @@ EXIT_NO_PERSON = 3
 EXIT_BAD_INPUT = 4
 EXIT_SOME_FAILED = 5
 EXIT_OUT_IN_USE = 6
+EXIT_NO_EXTRA = 7  # an optional extra the command needs is not installed
+EXIT_CLUSTER = 8  # the Dask scheduler cannot be reached, has no workers, or was lost
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a pipe closed early
 
@@ -89,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
             "as seen in the photo (not a tape measure); pelvic height is the hip bone to thigh "
             "bone span in torso lengths (a high pelvis tends to show more prominent dips). "
             "Exit codes: 0 measured, 2 usage, 3 no person found, 4 unreadable photo, "
-            "1 internal error. For a folder of photos: silhouette batch FOLDER --help"
+            "1 internal error. For a folder of photos: silhouette batch FOLDER --help; "
+            "for an HTTP service: silhouette serve --help"
         ),
     )
     p.add_argument("photo", type=Path, help="photo to analyse (JPEG, PNG, WebP, TIFF, HEIC)")
@@ -119,7 +129,9 @@ def _batch_parser() -> argparse.ArgumentParser:
             "--height-cm, or with --overlays, analyses those photos again. "
             "Exit codes: 0 all photos analysed, 5 some photos could not be read, "
             "4 folder unreadable or output folder not writable, 6 output folder in use by "
-            "another batch, 2 usage, 130 interrupted (finished photos are saved)."
+            "another batch, 2 usage, 130 interrupted (finished photos are saved); with "
+            "--scheduler: 7 the dask extra is not installed, 8 the Dask scheduler cannot be "
+            "reached or was lost (finished photos are saved)."
         ),
     )
     p.add_argument("folder", type=Path, help="folder of photos (JPEG, PNG, WebP, TIFF, HEIC)")
@@ -137,6 +149,12 @@ def _batch_parser() -> argparse.ArgumentParser:
         help="photos analysed in parallel, one model per process (default: all cores)",
     )
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="analyse on a Dask cluster, e.g. tcp://HOST:8786, instead of local processes "
+        "(--workers is then ignored; needs pip install 'silhouette[dask]'; see docs/cluster.md)",
+    )
     _add_common(p)
     p.add_argument(
         "--overlays",
@@ -161,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["batch"]:
         prog, run = "silhouette batch", lambda: _batch(_batch_parser().parse_args(argv[1:]))
+    elif argv[:1] == ["serve"]:
+        from .serve import main as serve
+
+        prog, run = "silhouette serve", lambda: serve(argv[1:])
     else:
         prog, run = "silhouette", lambda: _single(_parser().parse_args(argv))
     try:
@@ -301,6 +323,7 @@ def _batch(args: argparse.Namespace) -> int:
 
     with _quiet_native_logs():
         from .batch import BatchInterrupted, run_batch
+        from .dask_batch import ClusterError, DaskMissingError
         from .report import write_report
 
         try:
@@ -312,6 +335,7 @@ def _batch(args: argparse.Namespace) -> int:
                 height_cm=args.height_cm,
                 overlays=args.overlays,
                 retry_errors=args.retry_errors,
+                scheduler=args.scheduler,
                 progress=advance,
                 on_total=start_bar,
             )
@@ -332,6 +356,14 @@ def _batch(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED
+        except DaskMissingError as exc:
+            close_bar()
+            _error(prog, printable(str(exc)))
+            return EXIT_NO_EXTRA
+        except ClusterError as exc:
+            close_bar()
+            _error(prog, printable(str(exc)))
+            return EXIT_CLUSTER
         except LockHeldError:
             close_bar()
             _error(
