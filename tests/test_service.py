@@ -302,7 +302,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(real):
 
 @pytest.mark.model
 def test_a_bounded_load_of_concurrent_requests_all_succeed(real):
-    n, concurrency = 48, 8
+    n, concurrency = 32, 8
     data = SAMPLE.read_bytes()
     rss_before = real.rss_mb()
     with httpx.Client(timeout=120) as client:

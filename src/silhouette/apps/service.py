@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import os
+import re
 import warnings
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -531,7 +532,10 @@ class _BearerAuth:
 
 def _docs_page(spec: dict[str, Any]) -> str:
     """The OpenAPI description as one self-contained page (no scripts, no CDN)."""
-    e = html.escape
+
+    def e(text: str) -> str:  # escaped, with `code` spans shown as code
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
     info = spec.get("info", {})
     out = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
