@@ -208,3 +208,117 @@ def test_band_lines_are_the_band_edges_across_the_hips():
             [[300 - reach, 405 - bottom * T], [300 + reach, 405 - bottom * T]],
         ]
         np.testing.assert_allclose(lines[name], expected, atol=1e-9)
+
+
+def turned_quarter(mask: np.ndarray, lm, k: int):
+    """The scene turned by ``k`` quarter turns clockwise (the body lies in the photo)."""
+    h, w = mask.shape
+    xy = lm.xy.copy()
+    for _ in range(k % 4):
+        xy = np.column_stack([h - 1 - xy[:, 1], xy[:, 0]])
+        h, w = w, h
+    return np.ascontiguousarray(np.rot90(mask, -k)), type(lm)(xy, lm.visibility, lm.world)
+
+
+@pytest.mark.parametrize(
+    "quarter", [0, 1, 2, 3], ids=["upright", "head-right", "upside-down", "head-left"]
+)
+def test_head_top_touching_or_cut_by_any_edge_of_the_photo(quarter):
+    tall, lm = scene(Body(), TALL)
+    top = 630 - 456  # the head's edge (mask 0.5) is on row 174
+    # One pixel of background left beyond the head: the top is found ...
+    mask, tlm = turned_quarter(*crop_rows(tall, lm, top - 1), quarter)
+    f = body_frame(tlm, mask.shape)
+    assert head_top(mask, f, tlm) == pytest.approx(1.52 * T, abs=1.0)
+    # ... none: the head may go on beyond the photo's edge.
+    mask, tlm = turned_quarter(*crop_rows(tall, lm, top), quarter)
+    assert head_top(mask, body_frame(tlm, mask.shape), tlm) is None
+
+
+def crop_rows(mask: np.ndarray, lm, y0: int):
+    """The scene's rows from ``y0`` down."""
+    shift = np.array([0.0, y0])
+    return np.ascontiguousarray(mask[y0:]), type(lm)(lm.xy - shift, lm.visibility, lm.world)
+
+
+def test_a_mask_running_on_far_above_the_nose_is_no_head():
+    # Something held straight up from the head (an arm, a pole) runs on for
+    # a whole torso length above the nose, inside the photo: a head reaches
+    # about a quarter of that, so there is no head top to give.
+    tall, lm = scene(Body(), TALL)
+    pad = 200
+    mask = np.pad(tall, ((pad, 0), (0, 0)))
+    lm = type(lm)(lm.xy + np.array([0.0, pad]), lm.visibility, lm.world)
+    nose_y = 630 + pad - 1.3 * T
+    mask[int(nose_y - T) : int(nose_y), 290:310] = 1.0
+    assert head_top(mask, body_frame(lm, mask.shape), lm) is None
+
+
+@pytest.mark.parametrize("quarter", [0, 1, 2, 3])
+def test_a_head_cut_by_the_photo_under_camera_roll_has_no_top(quarter):
+    # Rolled 25 degrees, the walk up the body axis leaves the photo's edge
+    # on a slant (the top edge, or, turned, any other); beyond it the head
+    # goes on, so there is no top.
+    tall, lm = rotate(*scene(Body(), TALL), 25.0)
+    f = body_frame(lm, tall.shape)
+    top = f.to_image(f.to_frame(lm[Landmark.NOSE])[0], 1.52 * T)
+    whole, wlm = turned_quarter(*crop_rows(tall, lm, int(top[1]) - 15), quarter)
+    assert head_top(whole, body_frame(wlm, whole.shape), wlm) == pytest.approx(1.52 * T, abs=1)
+    cut, clm = turned_quarter(*crop_rows(tall, lm, int(top[1]) + 15), quarter)
+    assert head_top(cut, body_frame(clm, cut.shape), clm) is None
+
+
+@pytest.mark.parametrize("quarter", [0, 1, 2, 3])
+def test_toes_on_the_photos_last_pixel_are_in_it(quarter):
+    # Only the toes are seen (the heels not): the scale needs both. The toe
+    # tips are on row 1185: the last row of a photo 1186 rows tall, and
+    # just outside one of 1185; turned, the same on every edge.
+    tall, lm = scene(Body(), TALL)
+    toes_only = with_visibility(lm, LEFT_HEEL=0.0, RIGHT_HEEL=0.0)
+    for rows, seen in ((1186, True), (1185, False)):
+        mask, tlm = turned_quarter(np.ascontiguousarray(tall[:rows]), toes_only, quarter)
+        f = body_frame(tlm, mask.shape)
+        scale = pixels_per_cm(mask, f, tlm, 170.0, mask.shape)
+        assert (scale is not None) == seen
+        if seen:
+            assert scale == pytest.approx(STATURE_PX / 170.0, rel=0.003)
+
+
+def test_a_visibility_of_one_half_is_seen():
+    # MIN_VISIBILITY = 0.5: landmarks below it are not seen, at it they are.
+    tall, lm = scene(Body(), TALL)
+    f = body_frame(lm, tall.shape)
+    half = with_visibility(lm, LEFT_HEEL=0.0, RIGHT_HEEL=0.0, LEFT_FOOT_INDEX=0.5)
+    assert pixels_per_cm(tall, f, half, 170.0, tall.shape) is not None
+    less = with_visibility(half, LEFT_FOOT_INDEX=0.49)
+    assert pixels_per_cm(tall, f, less, 170.0, tall.shape) is None
+    sitting = moved(lm, tall.shape, LEFT_KNEE=(0.18, -0.3))
+    assert not is_standing(f, with_visibility(sitting, LEFT_KNEE=0.5), tall.shape)
+    assert is_standing(f, with_visibility(sitting, LEFT_KNEE=0.49), tall.shape)
+
+
+def test_knees_are_judged_up_to_a_tenth_of_a_torso_from_the_photos_edge():
+    mask, lm = scene()  # 600 x 900; the margin is 0.1 T = 30 px
+    f = body_frame(lm, mask.shape)
+
+    def knee_at(x: float, y: float):
+        xy = lm.xy.copy()
+        xy[Landmark.LEFT_KNEE] = (x, y)
+        return type(lm)(xy, lm.visibility, lm.world)
+
+    # A knee level with the hips (far too high), on the margin's inner
+    # edge, is evidence; in the margin it is not.
+    assert not is_standing(f, knee_at(30.0, 405.0), mask.shape)
+    assert is_standing(f, knee_at(29.9, 405.0), mask.shape)
+    assert not is_standing(f, knee_at(569.9, 405.0), mask.shape)
+    assert is_standing(f, knee_at(570.0, 405.0), mask.shape)
+    assert not is_standing(f, knee_at(300.0, 30.0), mask.shape)
+    assert is_standing(f, knee_at(300.0, 29.9), mask.shape)
+
+
+def test_both_knees_are_looked_at():
+    mask, lm = scene()
+    f = body_frame(lm, mask.shape)
+    # The left knee unseen says nothing; the right one, far too high, does.
+    sitting = moved(lm, mask.shape, RIGHT_KNEE=(-0.18, -0.3))
+    assert not is_standing(f, with_visibility(sitting, LEFT_KNEE=0.1), mask.shape)

@@ -66,7 +66,7 @@ def test_landmarks_must_be_finite(name):
     kw = good()
     kw[name] = kw[name].copy()
     kw[name][3] = np.nan
-    with pytest.raises(InvalidInputError, match=f"{name} must be finite"):
+    with pytest.raises(InvalidInputError, match=f"^{name} must be finite$"):
         Landmarks(**kw)
 
 

@@ -229,3 +229,59 @@ def test_without_a_people_mask_the_model_is_asked_again_straight_away():
     rgb, _, small_one, big = two_people()
     chosen, n = largest_person(rgb, small_one, None, ScriptedPose(small_one, big, rgb))
     assert (chosen, n) == (big, 2)
+
+
+def test_a_person_found_again_after_another_ends_the_search():
+    # Small, then big, then small again: the first is still blanked out.
+    rgb, people, small_one, big = two_people()
+    answers = iter([big, small_one, None])
+    chosen, n = largest_person(rgb, small_one, people, lambda canvas: next(answers))
+    assert (chosen, n) == (big, 2)
+
+
+def test_a_person_cropped_at_the_chest_is_still_a_person():
+    # Head and shoulders above the photo: only the part of the torso inside
+    # it is looked at.
+    mask, lm = scene(Body())
+    y0 = 150  # the shoulders are on row 105
+    crop = np.ascontiguousarray(mask[y0:])
+    shifted = Landmarks(lm.xy - np.array([0.0, y0]), lm.visibility, lm.world)
+    assert plausible_person(PoseEstimate(shifted, crop), crop)
+
+
+def test_a_skeleton_outside_the_photo_or_of_a_few_pixels_is_not_a_person():
+    mask, lm = scene(Body())
+    away = Landmarks(lm.xy + np.array([5000.0, 0.0]), lm.visibility, lm.world)
+    assert not plausible_person(PoseEstimate(away, mask), mask)
+    # A torso of 3 px: no person is that small in a photo worth measuring.
+    centre = lm.mid(Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    tiny = Landmarks(centre + (lm.xy - centre) / 100.0, lm.visibility, lm.world)
+    dot = np.zeros_like(mask)
+    dot[400:410, 295:305] = 1.0
+    assert not plausible_person(PoseEstimate(tiny, dot), dot)
+
+
+def test_a_person_cut_by_the_photos_side_is_still_a_person():
+    # The photo's left edge runs 30 px right of the body's axis: the person's
+    # right side is outside; the part of the torso inside is covered.
+    mask, lm = scene(Body())
+    x0 = 330
+    crop = np.ascontiguousarray(mask[:, x0:])
+    shifted = Landmarks(lm.xy - np.array([x0, 0.0]), lm.visibility, lm.world)
+    assert plausible_person(PoseEstimate(shifted, crop), crop)
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [
+        (slice(0, 405 - 180), slice(None)),  # chest and head only (above 0.6 T)
+        (slice(405 - 120, None), slice(None)),  # hips and legs only (below 0.4 T)
+        (slice(None), slice(160, 225)),  # the right flank only (image left)
+    ],
+    ids=["upper", "lower", "right-flank"],
+)
+def test_a_region_covering_part_of_the_torso_is_not_a_person(keep):
+    mask, lm = scene(Body())
+    part = np.zeros_like(mask)
+    part[keep] = mask[keep]
+    assert not plausible_person(PoseEstimate(lm, part), part)

@@ -56,7 +56,7 @@ def full_analysis() -> Analysis:
         ),
         symmetry=0.45678,
         waist_to_hip_ratio=0.71234,
-        pelvic_height_index=0.32198,
+        pelvic_height_index=0.32168,  # 0.322 to 3 places, 0.3217 to 4
         hip_width_px=252.0123,
         torso_px=300.0456,
         px_per_cm=5.9471234,
@@ -463,11 +463,17 @@ def test_analysis_accepts_the_limits_and_normalises():
 
 
 @pytest.mark.parametrize(
-    "code, message",
-    [("arm touching", "A sentence."), ("", "A sentence."), (3, "A sentence."), ("ok", "  ")],
+    "code, message, match",
+    [
+        ("arm touching", "A sentence.", "^code must be an identifier, got 'arm touching'$"),
+        ("", "A sentence.", "^code must be an identifier"),
+        (3, "A sentence.", "^code must be an identifier, got 3$"),
+        ("ok", "  ", "^message must be a non-empty sentence$"),
+        ("ok", None, "^message must be a non-empty sentence$"),
+    ],
 )
-def test_notice_needs_an_identifier_and_a_sentence(code, message):
-    with pytest.raises(InvalidInputError):
+def test_notice_needs_an_identifier_and_a_sentence(code, message, match):
+    with pytest.raises(InvalidInputError, match=match):
         Notice(code, message)
 
 
