@@ -64,6 +64,10 @@ def test_photo_edge_clips_the_ray():
     _, sides = profiles(mask[:, : cut + 1], lm, body.torso_px)
     assert sides["left"].clipped.any()
     assert not sides["right"].clipped.any()
+    # Where the ray ran out of the photo there is no edge, and no gap.
+    left = sides["left"]
+    assert np.isnan(left.u[left.clipped]).all()
+    assert np.isinf(left.clearance[left.clipped]).all()
 
 
 def test_arm_against_the_hip_is_flagged():
@@ -114,6 +118,7 @@ def test_a_ray_too_short_to_leave_the_body_finds_no_edge():
     # Rays start 0.12 T from the axis above the hips; the edge is 0.42 T out.
     p = side_profile(mask, frame, lm, "left", v_top=80.0, v_bottom=20.0, max_reach_px=60.0)
     assert not p.valid.any() and not p.clipped.any()
+    assert np.isinf(p.clearance).all()  # nothing outside was reached either
     p = side_profile(mask, frame, lm, "left", v_top=80.0, v_bottom=20.0, max_reach_px=100.0)
     assert p.valid.all()
 
@@ -155,6 +160,10 @@ def test_clearance_is_the_gap_to_an_arm_held_away():
     # Below the arm's end (-0.35 T, and its 18 px round cap) nothing is met.
     assert np.isinf(p.clearance[p.v < -0.44 * T]).all()
     assert np.isinf(sides["right"].clearance).all()
+    # In pixels, whatever the sampling step along the ray.
+    frame = body_frame(lm, mask.shape)
+    fine = side_profile(mask, frame, lm, "left", v_top=0.5 * T, v_bottom=-0.5 * T, ray_step_px=0.5)
+    np.testing.assert_allclose(fine.clearance[beside], 168 - 126, atol=1.0)
 
 
 def test_arm_against_the_right_hip_is_flagged_on_the_right_only():
@@ -280,3 +289,99 @@ def test_running_median_is_scipys_median_filter(size):
     u = 50.0 + np.cumsum(np.random.default_rng(size).normal(size=200))
     u[::17] += 4.0  # spikes
     assert np.array_equal(_running_median(u, size), median_filter(u, size=size, mode="nearest"))
+
+
+@pytest.mark.parametrize("spread", ["left", "right"])
+def test_each_sides_rays_follow_its_own_femur(spread):
+    # One knee far out (0.6 T from the axis), background between the legs:
+    # the other side's rays still start inside its own thigh, and trace it.
+    body = Body()
+    mask, lm = scene(body)
+    mask = mask.copy()
+    frame = body_frame(lm, mask.shape)
+    gap = frame.to_image([-0.08 * T, 0.08 * T], [-0.1 * T, -0.1 * T])
+    mask[int(gap[0, 1]) :, int(gap[0, 0]) : int(gap[1, 0]) + 1] = 0.0
+    sign = 1 if spread == "left" else -1
+    lm = moved(lm, mask.shape, **{f"{spread.upper()}_KNEE": (sign * 0.6, -0.9)})
+    other = "right" if spread == "left" else "left"
+    p = side_profile(mask, frame, lm, other, v_top=0.5 * T, v_bottom=-0.5 * T)
+    assert p.valid.all()
+    np.testing.assert_allclose(p.u, half_width(p.v, body, other), atol=0.05)
+
+
+def test_an_upper_arm_resting_on_the_waist_is_flagged_down_to_the_elbow():
+    # Upper arm hanging from the shoulder (0.35 T out) to the elbow, 0.40 T
+    # out and 0.35 T up; the forearm held out sideways. The upper arm (27 px
+    # radius) lies on the waist from the window's top (0.5 T, 150 px) down
+    # to 27 px below the elbow (78 px).
+    mask, lm = scene()
+    lm = moved(
+        lm,
+        mask.shape,
+        LEFT_ELBOW=(0.40, 0.35),
+        LEFT_WRIST=(1.0, 0.35),
+        LEFT_INDEX=(1.1, 0.35),
+        LEFT_PINKY=(1.1, 0.35),
+        LEFT_THUMB=(1.1, 0.35),
+    )
+    frame, sides = profiles(mask, lm, T)
+    v = sides["left"].v
+    np.testing.assert_array_equal(arm_overlap(sides["left"], frame, lm), v >= 78.0)
+
+
+@pytest.mark.parametrize("out, touching", [(0.52, True), (0.54, False)])
+def test_a_hand_a_few_pixels_off_the_hip_counts_as_touching(out, touching):
+    # A hand hanging over the hip line (126 px out) with its inner side 3 px
+    # outside it (0.52 T) is within the 0.02 T (6 px) tolerance; 9 px (0.54 T)
+    # is not.
+    mask, lm = scene()
+    where = {f"LEFT_{k}": (out, 0.10) for k in ("INDEX", "PINKY", "THUMB")}
+    lm = moved(lm, mask.shape, LEFT_WRIST=(out, 0.20), **where)
+    frame, sides = profiles(mask, lm, T)
+    assert arm_overlap(sides["left"], frame, lm).any() == touching
+
+
+@pytest.mark.parametrize("reach, flagged", [(0.33, True), (0.37, False)])
+def test_a_narrow_gap_counts_only_with_a_hand_within_reach_of_it(reach, flagged):
+    # The gap's outer side is 133 px out (the hip line, 126 px, plus 7 px):
+    # the hand's landmarks 0.33 T beyond it are within the 0.35 T reach.
+    mask, _ = with_fingertip(*scene(), "left", (0.125, 0.165))
+    _, lm = scene()
+    x = 133 / T + reach
+    where = {f"LEFT_{k}": (x, 0.145) for k in ("WRIST", "INDEX", "PINKY", "THUMB")}
+    lm = moved(lm, mask.shape, LEFT_ELBOW=(x + 0.3, 0.3), **where)
+    frame, sides = profiles(mask, lm, T)
+    p = sides["left"]
+    block = (p.v >= 0.125 * T) & (p.v <= 0.165 * T)
+    assert arm_overlap(p, frame, lm)[block].all() == flagged
+
+
+def test_a_spike_far_from_the_hand_is_the_body_though_the_hand_is_near_elsewhere():
+    # The hand beside the waist (0.30 T up), the spike low on the thigh
+    # (-0.40 T): each spike is judged by its own distance to the hand.
+    mask, lm = scene()
+    bumped = with_bump(mask, slice(525, 533), 10.0)  # v = -120 to -127 px
+    near = moved(
+        lm,
+        mask.shape,
+        LEFT_WRIST=(0.75, 0.30),
+        LEFT_INDEX=(0.62, 0.30),
+        LEFT_PINKY=(0.62, 0.30),
+        LEFT_THUMB=(0.62, 0.30),
+    )
+    frame, sides = profiles(bumped, near, T)
+    assert not arm_overlap(sides["left"], frame, near).any()
+
+
+def test_the_spike_window_is_a_tenth_of_a_torso_at_any_level_step():
+    # Traced every 2 px, the flag still reaches 15 px (not 15 levels) past
+    # the spike.
+    mask, lm = scene()
+    bumped = with_bump(mask, slice(375, 383), 10.0)
+    where = {f"LEFT_{k}": (0.62, 0.10) for k in ("INDEX", "PINKY", "THUMB")}
+    near = moved(lm, mask.shape, LEFT_WRIST=(0.75, 0.10), **where)
+    frame = body_frame(near, mask.shape)
+    p = side_profile(bumped, frame, near, "left", v_top=0.5 * T, v_bottom=-0.5 * T, step_px=2.0)
+    flags = arm_overlap(p, frame, near)
+    assert flags[(p.v <= 30.0) & (p.v >= 23.0)].all()
+    assert not flags[(p.v < 23.0 - 18) | (p.v > 30.0 + 18)].any()
