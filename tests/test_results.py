@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from silhouette import Analysis, HipSide, InvalidInputError, Notice, Stance
-from silhouette.results import SCHEMA_VERSION, StanceCue, flat_row
+from silhouette.results import SCHEMA_VERSION, CaptureSignature, StanceCue, flat_row
 
 
 def full_analysis() -> Analysis:
@@ -64,6 +64,7 @@ def full_analysis() -> Analysis:
             Notice("arm_touching_right", "The right arm touches the hip."),
             Notice("hip_popped", "Hip-popped stance."),
         ),
+        capture=CaptureSignature(-4.0456, 1.23456, 0.61234567, 0.2123456, True, "body", None),
         landmarks=np.column_stack([np.arange(66.0).reshape(33, 2), np.full(33, 0.9)]),
         bands={"crest": np.zeros((2, 2, 2)), "trochanter": np.ones((2, 2, 2))},
     )
@@ -141,6 +142,15 @@ def test_to_dict_puts_every_value_under_its_own_key_rounded_as_documented():
             {"code": "arm_touching_right", "message": "The right arm touches the hip."},
             {"code": "hip_popped", "message": "Hip-popped stance."},
         ],
+        "capture": {
+            "body_yaw_deg": -4.0,
+            "camera_roll_deg": 1.2,
+            "perspective": 0.6123,
+            "body_fill": 0.2123,
+            "hip_popped": True,
+            "outline_left": "body",
+            "outline_right": None,
+        },
     }
     assert d["schema_version"] == SCHEMA_VERSION
     # Plain JSON types: it survives a round trip unchanged.
@@ -200,6 +210,13 @@ def test_to_row_flattens_the_same_values_with_stable_keys():
         "px_per_cm": 5.9471,
         "body_yaw_deg": 3.1,
         "warnings": "arm_touching_right;hip_popped",
+        "capture_body_yaw_deg": -4.0,
+        "capture_camera_roll_deg": 1.2,
+        "capture_perspective": 0.6123,
+        "capture_body_fill": 0.2123,
+        "capture_hip_popped": True,
+        "capture_outline_left": "body",
+        "capture_outline_right": None,
     }
     assert flat_row(full_analysis().to_dict()) == row
 
@@ -396,6 +413,32 @@ def test_stance_accepts_the_limits():
     assert Stance(pelvic_tilt_deg=90.0, camera_roll_deg=-180.0).hip_popped is None
 
 
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(body_yaw_deg=200.0), "body_yaw_deg"),
+        (dict(camera_roll_deg=math.nan), "camera_roll_deg"),
+        (dict(perspective=-0.5), "perspective"),
+        (dict(body_fill=-0.1), "body_fill"),
+        (dict(hip_popped="yes"), "hip_popped"),
+        (dict(outline_left="skin"), "outline_left"),
+        (dict(outline_right="jeans"), "outline_right"),
+    ],
+)
+def test_capture_signature_rejects_impossible_values(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        CaptureSignature(**kwargs)
+
+
+def test_capture_signature_round_trips_through_json():
+    sig = full_analysis().capture
+    back = CaptureSignature.from_dict(json.loads(json.dumps(sig.to_dict())))
+    assert back.to_dict() == sig.to_dict()
+    assert CaptureSignature.from_dict({"perspective": 0.6, "unknown": 1}).perspective == 0.6
+    with pytest.raises(InvalidInputError):
+        CaptureSignature.from_dict(["not", "a", "dict"])
+
+
 def measured(side: str) -> HipSide:
     return HipSide(side, dip_depth_px=1.0)
 
@@ -431,6 +474,8 @@ def measured(side: str) -> HipSide:
         # The bands are drawn: NaN there crashed the overlay.
         ((10, 10, True), dict(bands={"crest": np.full((2, 2, 2), np.nan)}), "band 'crest'"),
         ((10, 10, True), dict(bands={"crest": np.zeros((2, 2))}), "band 'crest'"),
+        ((10, 10, True), dict(capture={"body_yaw_deg": 0.0}), "CaptureSignature"),
+        ((10, 10, False), dict(capture=CaptureSignature()), "without a person"),
     ],
 )
 def test_analysis_rejects_impossible_values(args, kwargs, match):

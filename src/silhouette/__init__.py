@@ -28,6 +28,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 #: Public name -> module that defines it.
 _WHERE = {
     "Analysis": "results",
+    "CaptureSignature": "results",
+    "Comparison": "results",
+    "SideChange": "results",
     "HipSide": "results",
     "Notice": "results",
     "Stance": "results",
@@ -35,6 +38,8 @@ _WHERE = {
     "AnalyzerOptions": "analyzer",
     "analyze": "analyzer",
     "annotate": "draw",
+    "annotate_comparison": "draw",
+    "compare": "core.compare",
     "ImageDecodeError": "errors",
     "InvalidInputError": "errors",
     "ModelNotFoundError": "errors",
@@ -56,6 +61,8 @@ __all__ = [
     "Analyzer",
     "AnalyzerOptions",
     "BatchSummary",
+    "CaptureSignature",
+    "Comparison",
     "HipSide",
     "ImageDecodeError",
     "InvalidInputError",
@@ -66,11 +73,14 @@ __all__ = [
     "PeopleBackend",
     "PoseBackend",
     "PoseEstimate",
+    "SideChange",
     "SilhouetteError",
     "SilhouetteWarning",
     "Stance",
     "analyze",
     "annotate",
+    "annotate_comparison",
+    "compare",
     "load_image",
     "run_batch",
     "write_report",
@@ -94,8 +104,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .analyzer import Analyzer, AnalyzerOptions, analyze
     from .apps.batch import BatchSummary, run_batch
     from .apps.report import write_report
+    from .core.compare import compare
     from .core.landmarks import Landmark, Landmarks, PeopleBackend, PoseBackend, PoseEstimate
-    from .draw import annotate
+    from .draw import annotate, annotate_comparison
     from .errors import (
         ImageDecodeError,
         InvalidInputError,
@@ -104,4 +115,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
         SilhouetteWarning,
     )
     from .io import load_image
-    from .results import Analysis, HipSide, Notice, Stance
+    from .results import (
+        Analysis,
+        CaptureSignature,
+        Comparison,
+        HipSide,
+        Notice,
+        SideChange,
+        Stance,
+    )

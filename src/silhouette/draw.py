@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidInputError
-from .results import Analysis, HipSide
+from .results import Analysis, Comparison, HipSide, SideChange
 
-__all__ = ["OVERLAY_MAX_SIDE", "annotate", "format_percent", "hips_box"]
+__all__ = ["OVERLAY_MAX_SIDE", "annotate", "annotate_comparison", "format_percent", "hips_box"]
 
 #: Overlay files are drawn on the photo reduced to at most this long side:
 #: plenty to see the outline, without a 100-megapixel PNG.
@@ -529,3 +529,115 @@ def _text(out, text, org, scale, colour) -> None:
     org_i = (int(org[0]), int(org[1]))
     cv2.putText(out, text, org_i, _FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
     cv2.putText(out, text, org_i, _FONT, scale, colour, thick, cv2.LINE_AA)
+
+
+# --------------------------------------------------------------------------
+# Two photos: the earlier outline over the later photo
+# --------------------------------------------------------------------------
+
+_GHOST = (255, 255, 255)
+
+
+def annotate_comparison(
+    image: npt.NDArray[np.uint8], before: Analysis, after: Analysis, comparison: Comparison
+) -> npt.NDArray[np.uint8]:
+    """Draw both photos' hip outlines over a copy of the later photo.
+
+    The later photo's outlines are drawn as :func:`annotate` draws them
+    (orange: the person's left, blue: the right); the earlier photo's are
+    carried over by ``comparison.transform`` (fitted to shoulders, hips and
+    knees) and drawn as a dashed white ghost line. Beside each hip: the two
+    depths and the change; at the top: whether the photos compare, and why not.
+
+    Parameters
+    ----------
+    image : (H, W, 3) ndarray of uint8
+        The later photo, at its original size or scaled by any factor.
+    before, after : Analysis
+    comparison : Comparison
+        ``silhouette.compare(before, after)``.
+
+    Returns
+    -------
+    annotated : (H, W, 3) ndarray of uint8
+        A new image; ``image`` is not changed.
+    """
+    out = annotate(image, after, labels=False)
+    h, w = out.shape[:2]
+    sx, sy = w / after.width, h / after.height
+    unit = max(1.0, max(h, w) / 800.0)
+    thick = max(1, round(1.5 * unit))
+    m = comparison.transform
+    if m is not None:
+        for side in (before.left, before.right):
+            if not side.outline.size:
+                continue
+            carried = side.outline @ m[:, :2].T + m[:, 2]
+            for piece in _pieces(_to(carried, sx, sy)):
+                _dashed(out, piece, _GHOST, thick, 6 * unit)
+    busy = cv2.dilate((out != image).any(axis=2).astype(np.uint8), np.ones((5, 5), np.uint8))
+    sides = [_scaled_side(s, sx, sy) for s in (after.left, after.right)]
+    body = _body_polygon(sides)
+    if body is not None:
+        cv2.fillPoly(busy, [body], 1)
+    _summary_panels(out, busy, _comparison_summary(comparison, m is not None), unit, h)
+    xs = np.concatenate([s.outline[:, 0] for s in sides])
+    xs = xs[np.isfinite(xs)]
+    centre_x = float(np.mean(xs)) if xs.size else w / 2.0
+    for side in sides:
+        anchor = side.deepest or side.trochanter or side.crest
+        if anchor is None:
+            continue
+        change = comparison.sides[side.side]
+        outward = 1 if anchor[0] >= centre_x else -1
+        lines = _change_lines(change)
+        variants = [lines, [w_ for line in lines for w_ in line.split(": ")]]
+        _place(out, busy, variants, anchor, outward, 0.5 * unit, _SIDE_COLOUR[side.side], unit)
+    return out
+
+
+def _change_lines(change: SideChange) -> list[str]:
+    name = change.side.upper()
+    if change.change_ratio is None:
+        return [f"{name}: not measured in both"]
+    before, after = format_percent(change.before_ratio), format_percent(change.after_ratio)
+    points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
+    verdict = "" if change.beyond_noise else " (within noise)"
+    lines = [f"{name}: {before} -> {after}", f"{points:+.1f} points{verdict}"]
+    if change.change_cm is not None:
+        lines.append(f"{change.change_cm:+.1f} cm")
+    return lines
+
+
+def _comparison_summary(c: Comparison, aligned: bool) -> list[tuple[str, tuple[int, int, int]]]:
+    lines = [
+        (
+            "Later photo; the earlier outline is the dashed white line"
+            + ("" if aligned else " (not drawn: too few joints seen in both)")
+            + ". Left and right are the person's own sides.",
+            _WHITE,
+        )
+    ]
+    if c.comparable:
+        lines.append(("The two photos were taken alike: the change is the body's.", _WHITE))
+    else:
+        why = "; ".join(c.reasons)
+        lines.append(
+            (
+                f"Not comparable ({why}): the change may be the photo's, not the body's.",
+                _WARN_COLOUR,
+            )
+        )
+    return lines
+
+
+def _dashed(out, pts: np.ndarray, colour, thick: int, dash: float) -> None:
+    """A dashed polyline: dashes and gaps of ``dash`` pixels along its length."""
+    seg = np.diff(pts, axis=0)
+    s = np.r_[0.0, np.cumsum(np.hypot(seg[:, 0], seg[:, 1]))]
+    if s[-1] <= 0:
+        return
+    ticks = np.arange(0.0, s[-1] + dash, dash)
+    at = np.column_stack([np.interp(ticks, s, pts[:, 0]), np.interp(ticks, s, pts[:, 1])])
+    for a, b in zip(at[0::2], at[1::2], strict=False):
+        _line(out, a, b, colour, thick)

@@ -20,11 +20,14 @@ __all__ = [
     "SCHEMA_VERSION",
     "STANCE_CUES",
     "Analysis",
+    "CaptureSignature",
+    "Comparison",
     "HipSide",
     "Notice",
     "OutlineSource",
     "Point",
     "Side",
+    "SideChange",
     "Stance",
     "StanceCue",
     "View",
@@ -372,6 +375,87 @@ class Stance:
         }
 
 
+@dataclass(frozen=True)
+class CaptureSignature:
+    """How one photo was taken, as far as the photo itself shows.
+
+    Two photos whose signatures differ too much do not compare: the pose, the
+    camera and the clothes change the outline as much as the body does
+    (:func:`silhouette.compare_capture`).
+
+    Attributes
+    ----------
+    body_yaw_deg : float or None
+        The body's turn from the camera, degrees (as :attr:`Analysis.body_yaw_deg`).
+    camera_roll_deg : float or None
+        The camera's roll, degrees.
+    perspective : float or None
+        Apparent shoulder-to-hip length over hip-to-ankle length along the body
+        axis (no unit); grows as the camera rises. None when the ankles are not
+        seen.
+    body_fill : float or None
+        Torso length over the photo's height: how much of the frame the body
+        fills (the camera's distance and zoom; the depth ratio does not depend
+        on it).
+    hip_popped : bool or None
+        The stance, as the posture check read it.
+    outline_left, outline_right : {'body', 'clothing', 'uncertain'} or None
+        What each hip's outline is; None where it was not measured.
+
+    Examples
+    --------
+    >>> CaptureSignature(3.0, 0.5, 0.62, 0.21, False, "body", "body").to_dict()["perspective"]
+    0.62
+    """
+
+    body_yaw_deg: float | None = None
+    camera_roll_deg: float | None = None
+    perspective: float | None = None
+    body_fill: float | None = None
+    hip_popped: bool | None = None
+    outline_left: OutlineSource | None = None
+    outline_right: OutlineSource | None = None
+
+    def __post_init__(self) -> None:
+        _check_number(self, "body_yaw_deg", lo=-180.0, hi=180.0)
+        _check_number(self, "camera_roll_deg", lo=-180.0, hi=180.0)
+        _check_number(self, "perspective", lo=0.0)
+        _check_number(self, "body_fill", lo=0.0)
+        if self.hip_popped is not None and not isinstance(self.hip_popped, (bool, np.bool_)):
+            raise InvalidInputError(
+                f"hip_popped must be True, False or None, got {self.hip_popped!r}"
+            )
+        for name in ("outline_left", "outline_right"):
+            value = getattr(self, name)
+            if value is not None and value not in _SOURCES:
+                raise InvalidInputError(f"{name} must be one of {_SOURCES} or None, got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``capture`` in docs/schema.md)."""
+        return {
+            "body_yaw_deg": _r(self.body_yaw_deg, 1),
+            "camera_roll_deg": _r(self.camera_roll_deg, 1),
+            "perspective": _r(self.perspective, 4),
+            "body_fill": _r(self.body_fill, 4),
+            "hip_popped": None if self.hip_popped is None else bool(self.hip_popped),
+            "outline_left": self.outline_left,
+            "outline_right": self.outline_right,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CaptureSignature:
+        """The signature back from its JSON form (unknown keys are ignored).
+
+        Raises
+        ------
+        InvalidInputError
+            A value is out of range or of the wrong kind.
+        """
+        if not isinstance(d, dict):
+            raise InvalidInputError("a capture signature is a JSON object")
+        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     """Everything measured on one photo.
@@ -406,6 +490,9 @@ class Analysis:
     px_per_cm : float or None
         Image scale from the given height; None without it.
     warnings : tuple of Notice
+    capture : CaptureSignature or None
+        How the photo was taken (body turn, camera roll and height, clothing at
+        the hips), to tell whether two photos compare; None without a person.
     landmarks : (33, 3) ndarray or None
         ``[x, y, visibility]`` of each pose landmark in original pixels (not
         in the JSON).
@@ -430,6 +517,7 @@ class Analysis:
     torso_px: float | None = None
     px_per_cm: float | None = None
     warnings: tuple[Notice, ...] = ()
+    capture: CaptureSignature | None = None
     landmarks: npt.NDArray[np.float64] | None = None
     bands: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
 
@@ -473,6 +561,10 @@ class Analysis:
         if not all(isinstance(w, Notice) for w in self.warnings):
             raise InvalidInputError("warnings must be Notice objects")
         object.__setattr__(self, "warnings", tuple(self.warnings))
+        if self.capture is not None and not isinstance(self.capture, CaptureSignature):
+            raise InvalidInputError("capture must be a CaptureSignature")
+        if self.capture is not None and not self.person_found:
+            raise InvalidInputError("an analysis without a person has no capture signature")
 
     def rescaled(self, width: int, height: int) -> Analysis:
         """The same analysis in the pixels of a ``width`` x ``height`` image.
@@ -559,6 +651,7 @@ class Analysis:
             "torso_px": _r(self.torso_px, 2),
             "px_per_cm": _r(self.px_per_cm, 4),
             "warnings": [w.to_dict() for w in self.warnings],
+            "capture": None if self.capture is None else self.capture.to_dict(),
         }
 
     def to_row(self) -> dict[str, Any]:
@@ -570,7 +663,8 @@ def flat_row(d: dict[str, Any]) -> dict[str, Any]:
     """Flatten the JSON form of an analysis (``Analysis.to_dict()``) into one row.
 
     Keys are stable: points become ``<side>_<name>_x`` and ``_y``, stance keys
-    get a ``stance_`` prefix and the warnings are their codes joined by ``;``.
+    get a ``stance_`` prefix, the capture signature's a ``capture_`` prefix, and the
+    warnings are their codes joined by ``;``.
     """
     row: dict[str, Any] = {
         "person_found": d["person_found"],
@@ -600,4 +694,116 @@ def flat_row(d: dict[str, Any]) -> dict[str, Any]:
     ):
         row[key] = d[key]
     row["warnings"] = ";".join(w["code"] for w in d["warnings"])
+    # Records of older versions have no signature: the same columns, empty.
+    capture = d.get("capture") or {}
+    for key in CaptureSignature.__dataclass_fields__:
+        row[f"capture_{key}"] = capture.get(key)
     return row
+
+
+@dataclass(frozen=True)
+class SideChange:
+    """How one hip's dip changed between two photos.
+
+    Attributes
+    ----------
+    side : {'left', 'right'}
+        The person's anatomical side.
+    before_ratio, after_ratio : float or None
+        The depth in each photo, fraction of hip width; None where unmeasured.
+    change_ratio : float or None
+        ``after_ratio - before_ratio``: positive is deeper.
+    before_cm, after_cm, change_cm : float or None
+        The same in centimetres, when both photos were given a height.
+    beyond_noise : bool or None
+        Whether the change is at least the smallest change two photos of an
+        unchanged body do not reach 95 % of the time (0.7 points of hip width;
+        docs/accuracy.md); None when a side is unmeasured.
+    """
+
+    side: Side
+    before_ratio: float | None = None
+    after_ratio: float | None = None
+    change_ratio: float | None = None
+    before_cm: float | None = None
+    after_cm: float | None = None
+    change_cm: float | None = None
+    beyond_noise: bool | None = None
+
+    def __post_init__(self) -> None:
+        _check_side(self, "side")
+        if self.side is None:
+            raise InvalidInputError("side must be 'left' or 'right'")
+        for name in ("before_ratio", "after_ratio", "before_cm", "after_cm"):
+            _check_number(self, name, lo=0.0)
+        for name in ("change_ratio", "change_cm"):
+            _check_number(self, name)
+        if (self.change_ratio is None) != (self.beyond_noise is None):
+            raise InvalidInputError("a change, and only a change, is judged against the noise")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "before_ratio": _r(self.before_ratio, 4),
+            "after_ratio": _r(self.after_ratio, 4),
+            "change_ratio": _r(self.change_ratio, 4),
+            "before_cm": _r(self.before_cm, 2),
+            "after_cm": _r(self.after_cm, 2),
+            "change_cm": _r(self.change_cm, 2),
+            "beyond_noise": self.beyond_noise,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two photos of the same person compared (:func:`silhouette.compare`).
+
+    Attributes
+    ----------
+    left, right : SideChange
+        The person's anatomical left and right hips.
+    comparable : bool
+        Whether the photos were taken alike enough for the change to be the
+        body's: same view, body turn, camera height and roll, stance and
+        clothing at the hips (docs/accuracy.md has the limits).
+    reasons : tuple of str
+        Why not, in plain words ("body turned about 12 degrees further to show
+        its left flank than in the reference").
+    transform : (2, 3) ndarray or None
+        Similarity transform from the earlier photo's pixels to the later's,
+        fitted to shoulders, hips and knees: ``xy_after = M[:, :2] @ xy + M[:, 2]``.
+        None when fewer than three of those joints are seen in both.
+    """
+
+    left: SideChange
+    right: SideChange
+    comparable: bool
+    reasons: tuple[str, ...] = ()
+    transform: npt.NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.left.side, self.right.side) != ("left", "right"):
+            raise InvalidInputError("left and right must be SideChange('left') and ('right')")
+        object.__setattr__(self, "reasons", tuple(self.reasons))
+        if self.comparable == bool(self.reasons):
+            raise InvalidInputError("photos that do not compare, and only those, have reasons")
+        if self.transform is not None:
+            m = np.asarray(self.transform, dtype=np.float64)
+            if m.shape != (2, 3) or not np.all(np.isfinite(m)):
+                raise InvalidInputError(f"transform must be a finite (2, 3) array, got {m.shape}")
+            object.__setattr__(self, "transform", m)
+
+    @property
+    def sides(self) -> dict[str, SideChange]:
+        """``{'left': ..., 'right': ...}``."""
+        return {"left": self.left, "right": self.right}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of ``silhouette compare --json`` (docs/schema.md)."""
+        return {
+            "comparable": self.comparable,
+            "reasons": list(self.reasons),
+            "sides": {"left": self.left.to_dict(), "right": self.right.to_dict()},
+            "transform": None
+            if self.transform is None
+            else [[round(float(v), 6) for v in row] for row in self.transform],
+        }

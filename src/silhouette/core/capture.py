@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..results import Analysis
+from ..results import Analysis, CaptureSignature
 from .anatomy import MIN_VISIBILITY, body_frame
 from .landmarks import Landmark, Landmarks
 
@@ -50,59 +50,6 @@ MAX_ROLL_CHANGE_DEG = 6.0
 
 
 @dataclass(frozen=True)
-class CaptureSignature:
-    """How one photo was taken, as far as the photo shows.
-
-    Attributes
-    ----------
-    body_yaw_deg : float or None
-        The body's turn from the camera, degrees (as :class:`~silhouette.Analysis`).
-    camera_roll_deg : float or None
-        The camera's roll, degrees.
-    perspective : float or None
-        Apparent shoulder-to-hip length over hip-to-ankle length along the body
-        axis; grows as the camera rises. None when the ankles are not seen.
-    body_fill : float or None
-        Torso length over the photo's height: how much of the frame the body
-        fills (the camera's distance and zoom; the depth ratio does not depend
-        on it).
-    hip_popped : bool or None
-        The stance, as the posture check read it.
-    outline_left, outline_right : str or None
-        What each hip's outline is: ``'body'``, ``'clothing'``, ``'uncertain'``.
-    """
-
-    body_yaw_deg: float | None
-    camera_roll_deg: float | None
-    perspective: float | None
-    body_fill: float | None
-    hip_popped: bool | None
-    outline_left: str | None
-    outline_right: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (a batch record's ``capture``; docs/schema.md)."""
-
-        def r(x: float | None, nd: int) -> float | None:
-            return None if x is None else round(float(x), nd)
-
-        return {
-            "body_yaw_deg": r(self.body_yaw_deg, 1),
-            "camera_roll_deg": r(self.camera_roll_deg, 1),
-            "perspective": r(self.perspective, 4),
-            "body_fill": r(self.body_fill, 4),
-            "hip_popped": self.hip_popped,
-            "outline_left": self.outline_left,
-            "outline_right": self.outline_right,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CaptureSignature:
-        """The signature back from its JSON form."""
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
 class Comparability:
     """Whether a photo compares with a reference photo, and why not.
 
@@ -121,8 +68,10 @@ class Comparability:
         return {"comparable": self.comparable, "reasons": list(self.reasons)}
 
 
-def capture_signature(analysis: Analysis) -> CaptureSignature:
-    """The capture signature of an analysis (no person: every value None)."""
+def capture_signature(analysis: Analysis) -> CaptureSignature | None:
+    """The capture signature of an analysis; None without a person."""
+    if not analysis.person_found:
+        return None
     persp = None
     if analysis.landmarks is not None:
         lm = Landmarks(analysis.landmarks[:, :2], analysis.landmarks[:, 2])

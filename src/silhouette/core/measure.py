@@ -9,7 +9,7 @@ pixels once, at the end. No model and no file is touched here;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ import numpy.typing as npt
 from ..errors import InvalidInputError
 from ..results import Analysis, HipSide, Notice, Stance
 from .anatomy import band_lines, body_frame, is_standing, pixels_per_cm
+from .capture import capture_signature
 from .clothing import OutlineEvidence, hips_lab, judge_outline
 from .dip import DIP_THRESHOLD_RATIO
 from .hips import trace_hip, widths
@@ -75,7 +76,10 @@ def measure_person(
     InvalidInputError
         The estimate's mask is not the image's size.
     """
-    return _measure(rgb, estimate, height_cm, people, options).rescaled(*original_size)
+    analysis = _measure(rgb, estimate, height_cm, people, options)
+    # Angles and ratios only: the same in the working and the original pixels.
+    analysis = replace(analysis, capture=capture_signature(analysis))
+    return analysis.rescaled(*original_size)
 
 
 def _measure(rgb, estimate, height_cm, people, options) -> Analysis:

@@ -1,0 +1,173 @@
+"""Two photos compared: the change of each dip, the alignment and the verdict,
+on synthetic bodies whose dips and camera are known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from silhouette import Analysis, InvalidInputError
+from silhouette.core.compare import ALIGNMENT_LANDMARKS, compare, similarity_transform
+from silhouette.core.scoring import SMALLEST_DETECTABLE_CHANGE
+from silhouette.draw import annotate_comparison
+from silhouette.results import Comparison, SideChange
+from support.bodies import Body, make_body, measure, scene, turned
+
+T = 300.0
+HIP_WIDTH = 2 * 0.42 * T  # the synthetic body's straight hip line
+
+
+def test_a_deeper_dip_on_one_side_is_that_change_and_the_other_side_holds():
+    before = measure(*scene(Body(dip_left_px=4.0, dip_right_px=6.0)))
+    after = measure(*scene(Body(dip_left_px=10.0, dip_right_px=6.0)))
+    c = compare(before, after)
+    assert c.comparable and c.reasons == ()
+    assert c.left.change_ratio == pytest.approx(6.0 / HIP_WIDTH, abs=0.002)
+    assert c.left.change_ratio == pytest.approx(
+        after.left.dip_depth_ratio - before.left.dip_depth_ratio
+    )
+    assert c.left.beyond_noise is True
+    assert abs(c.right.change_ratio) < 0.001 and c.right.beyond_noise is False
+    # Shallower is negative.
+    back = compare(after, before)
+    assert back.left.change_ratio == pytest.approx(-c.left.change_ratio)
+
+
+def test_centimetres_need_a_height_in_both_photos():
+    # Head and feet in the photo, for the height scale.
+    tall = (1400, 600)
+    with_cm = [measure(*scene(Body(dip_left_px=d), tall), height_cm=170.0) for d in (4.0, 10.0)]
+    c = compare(*with_cm)
+    assert c.left.change_cm == pytest.approx(
+        with_cm[1].left.dip_depth_cm - with_cm[0].left.dip_depth_cm
+    )
+    # 6 px at the scene's scale.
+    assert c.left.change_cm == pytest.approx(6.0 / with_cm[0].px_per_cm, rel=0.05)
+    without = measure(*scene(Body(dip_left_px=10.0), tall))
+    assert compare(with_cm[0], without).left.change_cm is None
+
+
+def test_only_the_distance_changed_compares_and_aligns_by_the_joints():
+    near = measure(*make_body(Body(torso_px=300.0, dip_left_px=8.0, dip_right_px=8.0)))
+    k = 220.0 / 300.0
+    far = measure(*make_body(Body(torso_px=220.0, dip_left_px=8.0 * k, dip_right_px=8.0 * k)))
+    c = compare(near, far)
+    assert c.comparable
+    for side in ("left", "right"):
+        assert abs(c.sides[side].change_ratio) < 0.003
+        assert c.sides[side].beyond_noise is False
+    m = c.transform
+    assert np.linalg.det(m[:, :2]) == pytest.approx(k**2, rel=1e-3)  # scale k, no rotation
+    idx = list(ALIGNMENT_LANDMARKS)
+    carried = near.landmarks[idx, :2] @ m[:, :2].T + m[:, 2]
+    np.testing.assert_allclose(carried, far.landmarks[idx, :2], atol=0.5)
+
+
+def test_a_body_turned_20_degrees_does_not_compare():
+    mask, lm = scene(Body(dip_left_px=8.0))
+    c = compare(measure(mask, lm), measure(mask, turned(lm, 20.0)))
+    assert not c.comparable
+    assert c.reasons == (
+        "body turned about 20 degrees further to show its left flank than in the reference",
+    )
+
+
+def test_no_person_or_another_view_does_not_compare():
+    seen = measure(*scene(Body(dip_left_px=8.0)))
+    nobody = Analysis(600, 900, person_found=False)
+    c = compare(nobody, seen)
+    assert c.reasons == ("no person in the earlier photo",)
+    assert c.transform is None and c.left.change_ratio is None and c.left.beyond_noise is None
+    from dataclasses import replace
+
+    back = replace(seen, view="back")
+    assert compare(seen, back).reasons == ("a back view compared with a front view",)
+
+
+def test_the_json_form_carries_every_value():
+    c = compare(*(measure(*scene(Body(dip_left_px=d))) for d in (4.0, 10.0)))
+    d = json.loads(json.dumps(c.to_dict()))
+    assert d["comparable"] is True and d["reasons"] == []
+    assert d["sides"]["left"]["change_ratio"] == round(c.left.change_ratio, 4)
+    assert d["sides"]["left"]["before_ratio"] == round(c.left.before_ratio, 4)
+    assert d["sides"]["right"]["beyond_noise"] is False
+    assert np.allclose(d["transform"], c.transform, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(comparable=True, reasons=("turned",)), "reasons"),
+        (dict(comparable=False), "reasons"),
+        (dict(comparable=True, transform=np.eye(3)), "transform"),
+        (dict(comparable=True, left=SideChange("right")), "left and right"),
+    ],
+)
+def test_comparison_rejects_impossible_values(kwargs, match):
+    args = dict(left=SideChange("left"), right=SideChange("right")) | kwargs
+    with pytest.raises(InvalidInputError, match=match):
+        Comparison(**args)
+
+
+def test_side_change_judges_only_a_change():
+    with pytest.raises(InvalidInputError):
+        SideChange("left", change_ratio=0.01)
+    with pytest.raises(InvalidInputError):
+        SideChange("middle")
+    assert SideChange("left", 0.02, 0.03, 0.01, beyond_noise=True).to_dict()["change_ratio"] == 0.01
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    angle=st.floats(-3.0, 3.0),
+    scale=st.floats(0.2, 5.0),
+    shift=st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)),
+    seed=st.integers(0, 2**16),
+)
+def test_similarity_transform_recovers_a_known_one(angle, scale, shift, seed):
+    pts = np.random.default_rng(seed).uniform(0, 500, size=(6, 2))
+    c, s = np.cos(angle), np.sin(angle)
+    true = np.array([[scale * c, -scale * s, shift[0]], [scale * s, scale * c, shift[1]]])
+    moved = pts @ true[:, :2].T + true[:, 2]
+    np.testing.assert_allclose(similarity_transform(pts, moved), true, atol=1e-6 * (1 + scale))
+
+
+def test_similarity_transform_weights_out_a_wrong_point():
+    pts = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 100.0], [100.0, 100.0]])
+    moved = pts + np.array([10.0, 5.0])
+    moved[3] += 40.0  # one joint misplaced
+    w = np.array([1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_allclose(
+        similarity_transform(pts, moved, w), [[1, 0, 10], [0, 1, 5]], atol=1e-9
+    )
+
+
+def test_the_earlier_outline_is_drawn_where_the_transform_carries_it():
+    before = measure(*scene(Body(dip_left_px=4.0)))
+    after = measure(*scene(Body(dip_left_px=10.0)))
+    c = compare(before, after)
+    photo = np.full((900, 600, 3), 40, np.uint8)
+    out = annotate_comparison(photo, before, after, c)
+    assert out.shape == photo.shape and not np.shares_memory(out, photo)
+    assert (photo == 40).all()  # the photo is not drawn on
+    # Ghost dashes (white) lie on the carried earlier outline, where the later
+    # one (4 px further in at the dip) is not.
+    ghost = before.left.outline
+    ghost = ghost[np.isfinite(ghost).all(axis=1)] @ c.transform[:, :2].T + c.transform[:, 2]
+    xy = np.round(ghost).astype(int)
+    white = (out[xy[:, 1], xy[:, 0]] > 200).all(axis=1)
+    assert 0.25 < white.mean() < 0.9  # dashed: some on, some off
+    # Half the photo for a 2x smaller copy: the same drawing, scaled.
+    small = annotate_comparison(photo[::2, ::2].copy(), before, after, c)
+    assert small.shape == (450, 300, 3)
+
+
+def test_the_change_within_noise_is_said_so():
+    a = measure(*scene(Body(dip_left_px=8.0, dip_right_px=8.0)))
+    c = compare(a, a)
+    assert c.left.change_ratio == 0.0 and not c.left.beyond_noise
+    assert SMALLEST_DETECTABLE_CHANGE > 0
