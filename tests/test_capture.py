@@ -72,16 +72,21 @@ def test_perspective_and_stance_and_clothing_each_break_comparability():
     higher = CaptureSignature(
         0.0, 0.0, 0.57 * (1 + 1.5 * MAX_PERSPECTIVE_CHANGE), 0.3, False, "body", "body"
     )
-    assert compare_capture(ref, higher).reasons == ("taken from higher up",)
+    assert compare_capture(ref, higher).reasons == ("taken from higher up than the reference",)
     lower = CaptureSignature(
         0.0, 0.0, 0.57 * (1 - 1.5 * MAX_PERSPECTIVE_CHANGE), 0.3, False, "body", "body"
     )
-    assert compare_capture(ref, lower).reasons == ("taken from lower down",)
+    assert compare_capture(ref, lower, than="the first photo").reasons == (
+        "taken from lower down than the first photo",
+    )
     posed = CaptureSignature(0.0, 0.0, 0.57, 0.3, True, "body", "body")
-    assert compare_capture(ref, posed).reasons == ("hip-popped stance",)
+    assert compare_capture(ref, posed).reasons == ("hip-popped stance, not in the reference",)
+    assert compare_capture(posed, ref).reasons == (
+        "a hip-popped stance in the reference, not in this one",
+    )
     dressed = CaptureSignature(0.0, 0.0, 0.57, 0.3, False, "clothing", "body")
     assert compare_capture(ref, dressed).reasons == (
-        "different clothing at the left hip (body then, clothing now)",
+        "different clothing at the left hip (outline: body in the reference, clothing here)",
     )
     # A missing value is no evidence either way.
     unknown = CaptureSignature(None, None, None, None, None, None, None)

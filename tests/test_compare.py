@@ -72,7 +72,7 @@ def test_a_body_turned_20_degrees_does_not_compare():
     c = compare(measure(mask, lm), measure(mask, turned(lm, 20.0)))
     assert not c.comparable
     assert c.reasons == (
-        "body turned about 20 degrees further to show its left flank than in the reference",
+        "body turned about 20 degrees further to show its left flank than in the earlier photo",
     )
 
 

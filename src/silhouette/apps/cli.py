@@ -14,6 +14,12 @@
     ``[dask]`` extra is not installed, 8 the scheduler cannot be reached, has
     no workers or was lost (finished photos are saved).
 
+``silhouette compare BEFORE AFTER [--height-cm N] [--json] [--out COMPARE.png]``
+    How each hip's dip changed from the earlier photo to the later one, and
+    whether the two were taken alike enough to compare. Exit codes as for one
+    photo: 0 compared, 2 usage error, 3 no person in one of them, 4 a photo
+    cannot be read, 1 unexpected internal error.
+
 ``silhouette serve [--host 127.0.0.1] [--port 8000] [--workers N]``
     The HTTP service; see :mod:`silhouette.apps.serve` for its options and
     exit codes.
@@ -99,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
             "bone span in torso lengths (a high pelvis tends to show more prominent dips). "
             "Exit codes: 0 measured, 2 usage, 3 no person found, 4 unreadable photo, "
             "1 internal error. For a folder of photos: silhouette batch FOLDER --help; "
+            "for two photos before and after: silhouette compare --help; "
             "for an HTTP service: silhouette serve --help"
         ),
     )
@@ -113,6 +120,35 @@ def _parser() -> argparse.ArgumentParser:
         "says (.png, .jpg, .webp or .tif)",
     )
     p.add_argument("--version", action="version", version=f"silhouette {__version__}")
+    return p
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="silhouette compare",
+        description=(
+            "How each hip's dip changed from an earlier photo to a later one of the same "
+            "person, and whether the two photos were taken alike enough (view, body turn, "
+            "camera height and tilt, stance, clothing at the hips) for the change to be the "
+            "body's. 'left' and 'right' are the person's own sides."
+        ),
+        epilog=(
+            "A change under 0.7 points of hip width is within what two photos of an unchanged "
+            "body differ by. Exit codes: 0 compared, 2 usage, 3 no person in one of the photos, "
+            "4 unreadable photo, 1 internal error."
+        ),
+    )
+    p.add_argument("before", type=Path, help="the earlier photo")
+    p.add_argument("after", type=Path, help="the later photo")
+    _add_common(p)
+    p.add_argument("--json", action="store_true", help="print the JSON result only")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="COMPARE.png",
+        help="write the later photo with both outlines drawn (the earlier one dashed), in "
+        "the format its name says (.png, .jpg, .webp or .tif)",
+    )
     return p
 
 
@@ -179,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["batch"]:
         prog, run = "silhouette batch", lambda: _batch(_batch_parser().parse_args(argv[1:]))
+    elif argv[:1] == ["compare"]:
+        prog, run = "silhouette compare", lambda: _compare(_compare_parser().parse_args(argv[1:]))
     elif argv[:1] == ["serve"]:
         from .serve import main as serve
 
@@ -274,6 +312,88 @@ def _single(args: argparse.Namespace) -> int:
         print(format_summary(result, printable(str(args.photo))))
     sys.stdout.flush()  # a closed pipe shows here, not at exit
     return EXIT_OK if result.person_found else EXIT_NO_PERSON
+
+
+def _compare(args: argparse.Namespace) -> int:
+    prog = "silhouette compare"
+    if args.out is not None:
+        problem = _overlay_problem(args.out, args.before) or _overlay_problem(args.out, args.after)
+        if problem:
+            _compare_parser().print_usage(sys.stderr)
+            _error(prog, problem.replace("--overlay", "--out"))
+            return EXIT_USAGE
+    from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate_comparison, compare
+    from ..draw import OVERLAY_MAX_SIDE
+    from ..io import read_image
+
+    results = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with _quiet_native_logs(), Analyzer() as analyzer:
+            for photo in (args.before, args.after):
+                try:
+                    results.append(analyzer.analyze(photo, height_cm=args.height_cm))
+                    if args.out is not None and photo is args.after:
+                        image = read_image(photo, max_side=OVERLAY_MAX_SIDE).rgb
+                except SilhouetteError as exc:
+                    _error(prog, printable(str(exc)))
+                    return EXIT_BAD_INPUT
+    ours = [str(w.message) for w in caught if issubclass(w.category, SilhouetteWarning)]
+    for message in dict.fromkeys(ours):
+        print(f"{prog}: warning: {printable(message)}", file=sys.stderr)
+    before, after = results
+    comparison = compare(before, after)
+    if args.out is not None:
+        try:
+            _write_image(args.out, annotate_comparison(image, before, after, comparison))
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            _error(prog, f"cannot write {printable(str(args.out))}: {why}")
+            return EXIT_BAD_INPUT
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "before": before.to_dict(),
+                    "after": after.to_dict(),
+                    "comparison": comparison.to_dict(),
+                },
+                indent=2,
+            )
+        )
+    else:
+        names = (printable(str(args.before)), printable(str(args.after)))
+        print(format_comparison(comparison, *names))
+    sys.stdout.flush()
+    return EXIT_OK if before.person_found and after.person_found else EXIT_NO_PERSON
+
+
+def format_comparison(comparison, before: str, after: str) -> str:
+    """Plain-text summary of a comparison, a few lines."""
+    from ..draw import format_percent
+
+    lines = [f"{before} -> {after} (left/right = the person's own sides)"]
+    for change in (comparison.left, comparison.right):
+        if change.change_ratio is None:
+            lines.append(f"  {change.side:5s}  not measured in both photos")
+            continue
+        points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
+        if not change.beyond_noise:
+            verdict = "no clear change (within the measurement's noise)"
+        else:
+            verdict = "deeper" if change.change_ratio > 0 else "shallower"
+        cm = f", {change.change_cm:+.1f} cm" if change.change_cm is not None else ""
+        lines.append(
+            f"  {change.side:5s}  {format_percent(change.before_ratio):>5s} -> "
+            f"{format_percent(change.after_ratio):>5s} of hip width "
+            f"({points:+.1f} points{cm}): {verdict}"
+        )
+    if comparison.comparable:
+        lines.append("  the photos were taken alike: the change is the body's")
+    else:
+        lines.append("  ! not comparable: " + "; ".join(comparison.reasons))
+        lines.append("  ! so the change may be the photo's (pose, camera, clothes), not the body's")
+    return "\n".join(lines)
 
 
 def _overlay_problem(overlay: Path, photo: Path) -> str | None:

@@ -105,8 +105,21 @@ def _turn(yaw: float) -> float:
     return yaw if abs(yaw) <= 90.0 else (yaw - np.sign(yaw) * 180.0)
 
 
-def compare_capture(reference: CaptureSignature, other: CaptureSignature) -> Comparability:
+def compare_capture(
+    reference: CaptureSignature, other: CaptureSignature, *, than: str = "the reference"
+) -> Comparability:
     """Whether ``other`` was taken like ``reference`` closely enough to compare depths.
+
+    Parameters
+    ----------
+    reference, other : CaptureSignature
+    than : str, optional
+        What the reasons call the reference photo ("the earlier photo").
+
+    Returns
+    -------
+    Comparability
+        With the reasons in plain words when the photos do not compare.
 
     Examples
     --------
@@ -123,20 +136,25 @@ def compare_capture(reference: CaptureSignature, other: CaptureSignature) -> Com
             way = "left" if turn > 0 else "right"
             reasons.append(
                 f"body turned about {abs(turn):.0f} degrees further to show its {way} flank "
-                "than in the reference"
+                f"than in {than}"
             )
     if reference.perspective and other.perspective:
         change = other.perspective / reference.perspective - 1.0
         if abs(change) > MAX_PERSPECTIVE_CHANGE:
-            reasons.append("taken from higher up" if change > 0 else "taken from lower down")
+            where = "higher up" if change > 0 else "lower down"
+            reasons.append(f"taken from {where} than {than}")
     if reference.camera_roll_deg is not None and other.camera_roll_deg is not None:
         roll = other.camera_roll_deg - reference.camera_roll_deg
         if abs(roll) > MAX_ROLL_CHANGE_DEG:
-            reasons.append(f"camera tilted {abs(roll):.0f} degrees from the reference")
-    if other.hip_popped and not reference.hip_popped:
-        reasons.append("hip-popped stance")
+            reasons.append(f"camera tilted {abs(roll):.0f} degrees from {than}")
+    if other.hip_popped and reference.hip_popped is False:
+        reasons.append(f"hip-popped stance, not in {than}")
+    elif reference.hip_popped and other.hip_popped is False:
+        reasons.append(f"a hip-popped stance in {than}, not in this one")
     for side in ("left", "right"):
         ref_o, o = getattr(reference, f"outline_{side}"), getattr(other, f"outline_{side}")
         if ref_o is not None and o is not None and ref_o != o:
-            reasons.append(f"different clothing at the {side} hip ({ref_o} then, {o} now)")
+            reasons.append(
+                f"different clothing at the {side} hip (outline: {ref_o} in {than}, {o} here)"
+            )
     return Comparability(not reasons, tuple(reasons))

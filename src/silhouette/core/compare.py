@@ -107,7 +107,7 @@ def compare(before: Analysis, after: Analysis) -> Comparison:
     if not reasons and before.view != after.view:
         reasons.append(f"a {after.view} view compared with a {before.view} view")
     if not reasons and before.capture is not None and after.capture is not None:
-        reasons += compare_capture(before.capture, after.capture).reasons
+        reasons += compare_capture(before.capture, after.capture, than="the earlier photo").reasons
     return Comparison(
         left=_side_change("left", before, after),
         right=_side_change("right", before, after),
