@@ -176,6 +176,22 @@ def test_a_waistband_gives_its_own_angle(angle):
     assert waistband_angle(rgb, mask, frame_of(mask, lm)) == pytest.approx(angle, abs=0.6)
 
 
+def test_the_waistband_reads_the_same_wherever_the_body_stands_in_the_photo():
+    # Only the patch around the hips is converted to L*a*b*: moving the body
+    # by whole pixels within a larger photo must not change the reading.
+    mask, lm = scene()
+    rgb = with_band(mask, lm, 6.0)
+    here = waistband_angle(rgb, mask, frame_of(mask, lm))
+    dy, dx = 37, 53
+    big_mask = np.zeros((mask.shape[0] + 2 * dy, mask.shape[1] + 2 * dx), mask.dtype)
+    big_mask[dy:-dy, dx:-dx] = mask
+    big_rgb = np.full((*big_mask.shape, 3), 40, np.uint8)
+    big_rgb[dy:-dy, dx:-dx] = rgb
+    big_lm = replace(lm, xy=lm.xy + np.array([dx, dy]))
+    assert here is not None
+    assert waistband_angle(big_rgb, big_mask, frame_of(big_mask, big_lm)) == here
+
+
 def test_no_waistband_or_a_faint_one_is_no_cue():
     mask, lm = scene()
     frame = frame_of(mask, lm)

@@ -370,28 +370,45 @@ def waistband_angle(
         return None
     pts = frame.to_image(lat[None, :], v[:, None])
     mx, my = pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32)
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    # Only the sampled patch is converted to L*a*b*: its bounding box, with a
+    # margin for the bilinear neighbours. Subtracting a whole number from a
+    # float32 coordinate is exact, so the samples are the same as the whole
+    # photo's, border replication included (a box that reaches past the photo
+    # is cut at its edge, where the photo's own edge pixels are repeated).
+    h, w = mask.shape[:2]
+    x0 = int(np.clip(math.floor(float(mx.min())) - 2, 0, w - 1))
+    x1 = int(np.clip(math.ceil(float(mx.max())) + 3, x0 + 1, w))
+    y0 = int(np.clip(math.floor(float(my.min())) - 2, 0, h - 1))
+    y1 = int(np.clip(math.ceil(float(my.max())) + 3, y0 + 1, h))
+    mx -= np.float32(x0)
+    my -= np.float32(y0)
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
     patch = cv2.remap(lab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    body = cv2.remap(mask.astype(np.float32), mx, my, cv2.INTER_LINEAR) > 0.5
+    body = cv2.remap(mask[y0:y1, x0:x1].astype(np.float32), mx, my, cv2.INTER_LINEAR) > 0.5
     body = cv2.erode(body.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     patch = cv2.GaussianBlur(patch, (0, 0), 1.0)
     step = np.zeros(body.shape, np.float32)
     step[1:-1] = np.linalg.norm(patch[2:] - patch[:-2], axis=-1) / 2.0
     step[~body] = 0.0
-    cols = np.arange(lat.size)[None, :]
-    best, best_angle, peaks = -1.0, 0.0, []
-    for angle in np.arange(-_BAND_MAX_DEG, _BAND_MAX_DEG + 1e-9, 0.5):
-        # Row r0 at the axis; the line rises by lat * tan(angle) (rows go down).
-        rows = np.round(np.arange(v.size)[:, None] - lat[None, :] * math.tan(math.radians(angle)))
-        inside = (rows >= 0) & (rows < v.size)
-        r = np.clip(rows, 0, v.size - 1).astype(int)
-        on_body = inside & body[r, cols]
-        n = on_body.sum(axis=1)
-        mean = np.where(on_body, step[r, cols], 0.0).sum(axis=1) / np.maximum(n, 1)
-        mean[n < 0.6 * lat.size] = 0.0
-        peaks.append(float(mean.max()))
-        if peaks[-1] > best:
-            best, best_angle = peaks[-1], float(angle)
+    # Every angle at once. The line through row i at the axis passes row
+    # i + shift[a, c] in column c: it rises by lat * tan(angle) (rows go
+    # down). Rows off the patch are padded with zeros (no step, no body);
+    # each column's windows of the patch's height are views, so picking one
+    # per angle and column copies only the samples summed.
+    angles = np.arange(-_BAND_MAX_DEG, _BAND_MAX_DEG + 1e-9, 0.5)
+    shift = np.round(-lat[None, :] * np.tan(np.radians(angles))[:, None]).astype(np.intp)
+    pad = int(np.abs(shift).max())
+    cols = np.zeros((2, lat.size, v.size + 2 * pad), np.float32)
+    cols[0, :, pad : pad + v.size] = step.T
+    cols[1, :, pad : pad + v.size] = body.T
+    windows = np.lib.stride_tricks.sliding_window_view(cols, v.size, axis=2)
+    total, n = windows[:, np.arange(lat.size)[None, :], shift + pad].sum(axis=2)  # (A, V)
+    mean = total / np.maximum(n, 1)
+    mean[n < 0.6 * lat.size] = 0.0
+    peaks = mean.max(axis=1)
+    k = int(np.argmax(peaks))
+    best, best_angle = float(peaks[k]), float(angles[k])
     typical = float(np.median(peaks))
     if best < _BAND_MIN_STEP or best < _BAND_MIN_PROMINENCE * typical:
         return None
