@@ -148,9 +148,13 @@ def side_profile(
     ox, oy = frame.origin.astype(np.float32)
     (lx, ly), (ux, uy) = frame.lateral.astype(np.float32), frame.up.astype(np.float32)
     vv = v.astype(np.float32)[:, None]
-    map_x = ox + lat * lx + vv * ux
-    map_y = oy + lat * ly + vv * uy
-    inside_img = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+    # ox + lat * lx + vv * ux, and the same for y, in place (the same numbers).
+    map_x = np.multiply(lat, lx)
+    map_x += ox
+    map_x += vv * ux
+    map_y = np.multiply(lat, ly, out=lat)
+    map_y += oy
+    map_y += vv * uy
     samples = cv2.remap(
         mask.astype(np.float32, copy=False),
         map_x,
@@ -159,12 +163,18 @@ def side_profile(
         borderMode=cv2.BORDER_REPLICATE,
     )
 
+    def inside_img(r: np.ndarray, c: np.ndarray | int) -> np.ndarray:
+        """Whether samples ``(r, c)`` lie within the image."""
+        x, y = map_x[r, c], map_y[r, c]
+        return (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
+
     u = np.full(v.shape, np.nan)
     clipped = np.zeros(v.shape, dtype=bool)
     started = samples[:, 0] >= 0.5
     below = samples < 0.5
     below[:, 0] = False
-    has_exit = below.any(axis=1) & started
+    any_below = below.any(axis=1)
+    has_exit = any_below & started
     j = np.argmax(below, axis=1)  # first sample outside the body
     rows = np.nonzero(has_exit)[0]
     jr = j[rows]
@@ -174,14 +184,16 @@ def side_profile(
     dist = (jr - 1 + frac) * ray_step_px
     # A ray that left the image before the body did sees the image border,
     # not the edge of the person.
-    out_before = ~inside_img[rows, jr]
+    out_before = ~inside_img(rows, jr)
     ok = ~out_before
     u[rows[ok]] = np.abs(start[rows[ok]]) + dist[ok]
     clipped[rows[out_before]] = True
-    no_exit = started & ~below.any(axis=1)
-    clipped |= no_exit & ~inside_img[:, -1]
-    # After the exit, the first sample back inside the mask.
-    after = (samples >= 0.5) & (np.arange(t.size)[None, :] > j[:, None])
+    no_exit = started & ~any_below
+    clipped |= no_exit & ~inside_img(slice(None), -1)
+    # After the exit, the first sample back inside the mask (samples are
+    # never NaN, so "not below" is "at least 0.5"; column 0 is never after).
+    after = np.logical_not(below, out=below)
+    after &= np.arange(t.size)[None, :] > j[:, None]
     reenter = np.where(has_exit & after.any(axis=1), np.argmax(after, axis=1), -1)
     clearance = np.full(v.shape, np.inf)
     back = reenter > 0
@@ -283,7 +295,7 @@ def _bumps_near(profile: SideProfile, arm_pts: np.ndarray, T: float) -> np.ndarr
         return np.zeros(profile.v.shape, dtype=bool)
     u = np.interp(np.arange(ok.size), np.nonzero(ok)[0], profile.u[ok])
     size = max(3, round(_BUMP_WINDOW * T / max(abs(profile.v[0] - profile.v[1]), 1e-9)) | 1)
-    spike = (u - _running_median(u, size)) > _BUMP_HEIGHT * T
+    spike = _above_running_median(u, size, _BUMP_HEIGHT * T)
     if not spike.any():
         return spike
     # Distance from each spike's edge point to the nearest arm landmark.
@@ -295,6 +307,24 @@ def _bumps_near(profile: SideProfile, arm_pts: np.ndarray, T: float) -> np.ndarr
     near = spike & (d <= _BUMP_REACH * T)
     # Flag the whole spike, and a margin for the bridge's soft sides.
     return np.convolve(near.astype(float), np.ones(size), mode="same") > 0
+
+
+def _above_running_median(u: np.ndarray, size: int, height: float) -> np.ndarray:
+    """Where ``u - _running_median(u, size) > height``, (K,) bool.
+
+    A window's median is at least its minimum, so only levels more than
+    ``height`` above their window's lowest value can qualify; the median,
+    the costly part, is taken for those alone. The same answer as computing
+    it everywhere.
+    """
+    half = size // 2
+    windows = sliding_window_view(np.pad(u, half, mode="edge"), size)
+    out = (u - windows.min(axis=1)) > height
+    rows = np.flatnonzero(out)
+    if rows.size:
+        median = np.partition(windows[rows], half, axis=1)[:, half]
+        out[rows] = (u[rows] - median) > height
+    return out
 
 
 def _running_median(u: np.ndarray, size: int) -> np.ndarray:
