@@ -654,3 +654,50 @@ def test_a_worker_without_pidfds_still_sees_the_command_end():
         child.kill()
         child.wait()
     assert not _alive(child.pid)
+
+
+def test_each_photo_is_judged_against_the_reference_and_the_report_shows_before_and_after(
+    tmp_path,
+):
+    folder = tmp_path / "progress"
+    made = photos(folder, 3)
+    p = fake("batch", folder, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    out = folder / "silhouette-results"
+    records = {r["file"]: r for r in log(out)}
+    first = made[0].name
+    for r in records.values():
+        # The same synthetic camera every month: every photo compares.
+        assert r["comparison"] == {"reference": first, "comparable": True, "reasons": []}
+        assert r["result"]["capture"]["outline_left"] == "body"
+    # The before/after picture: the first and the latest photo, drawn.
+    picture = out / "thumbs" / "before_after.png"
+    with Image.open(picture) as im:
+        assert im.size[1] > 0 and not im.getexif()
+    assert json.loads((out / "thumbs" / "before_after.png.json").read_text()) == [
+        first,
+        made[-1].name,
+    ]
+    html = (out / "report.html").read_text()
+    assert "Before and after" in html and "thumbs/before_after.png" in html
+    assert "reference photo" in html
+    # The left dip is 1 px shallower after two months (photos()): 0.4 points of
+    # a 252 px hip, under the smallest detectable change, and the panel says so.
+    left = re.search(r"<p>Left \(the person&#39;s left\): ([^<]*)</p>", html).group(1)
+    from silhouette.draw import format_percent
+
+    a, b = (records[f.name]["result"]["sides"]["left"]["dip_depth_ratio"] for f in made[::2])
+    assert b - a == pytest.approx(-1.0 / 252, abs=0.001)
+    assert left == (
+        f"{format_percent(a)} then, {format_percent(b)} now ({100 * (b - a):+.1f} points of hip "
+        "width): no clear change."
+    )
+    # A reference named once holds for the runs after it.
+    p = fake("batch", folder, "--workers", "1", "--reference", made[1].name)
+    assert p.returncode == 0, p.stderr
+    assert {r["comparison"]["reference"] for r in log(out)} == {made[1].name}
+    p = fake("batch", folder, "--workers", "1")
+    assert {r["comparison"]["reference"] for r in log(out)} == {made[1].name}
+    # A name that is no photo of the folder is a usage error, before any work.
+    p = fake("batch", folder, "--reference", "nobody.jpg")
+    assert p.returncode == 2 and "--reference nobody.jpg: no such photo" in p.stderr

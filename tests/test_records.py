@@ -19,6 +19,7 @@ def test_a_record_round_trips_through_its_json_form():
         "exif",
         thumbnail="thumbs/abc.jpg",
         overlay="overlays/week_1_abc.png",
+        comparison={"reference": "week 0.jpg", "comparable": False, "reasons": ["turned"]},
         result=RESULT,
     )
     d = r.to_dict()
@@ -36,6 +37,7 @@ def test_a_record_round_trips_through_its_json_form():
         "thumbnail": "thumbs/abc.jpg",
         "closeup": None,
         "overlay": "overlays/week_1_abc.png",
+        "comparison": {"reference": "week 0.jpg", "comparable": False, "reasons": ["turned"]},
         "result": RESULT,
     }
     assert BatchRecord.from_dict(d) == r
@@ -133,3 +135,19 @@ def test_options_and_notes_round_trip():
     )
     assert BatchRecord.from_dict(r.to_dict()) == r
     assert r.renamed("b.jpg").file == "b.jpg" and r.renamed("b.jpg").options == r.options
+
+
+@pytest.mark.parametrize(
+    "status, comparison",
+    [
+        ("no_person", {"reference": "a.jpg", "comparable": True, "reasons": []}),
+        ("measured", {"reference": "a.jpg", "comparable": True, "reasons": ["turned"]}),
+        ("measured", {"reference": "a.jpg", "comparable": False, "reasons": []}),
+        ("measured", {"reference": None, "comparable": True, "reasons": []}),
+        ("measured", {"reference": "a.jpg", "comparable": "yes", "reasons": []}),
+        ("measured", ["a.jpg", True]),
+    ],
+)
+def test_a_comparison_is_a_measured_photos_verdict_with_its_reasons(status, comparison):
+    with pytest.raises(InvalidInputError, match="compar"):
+        BatchRecord("b.jpg", "k", status, comparison=comparison, result=RESULT)

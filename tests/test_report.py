@@ -11,6 +11,7 @@ from silhouette.apps.report import render_report, trend_points, write_report
 def result(left: float | None, right: float | None, popped: bool = False, cm=None) -> dict:
     side = lambda r: {"dip_depth_ratio": r, "dip_depth_cm": cm}  # noqa: E731
     return {
+        "view": "front",
         "sides": {"left": side(left), "right": side(right)},
         "stance": {"hip_popped": popped},
         "warnings": [],
@@ -73,7 +74,7 @@ import matplotlib.pyplot as plt
 from silhouette.apps.records import BatchRecord
 from silhouette.apps.report import render_report
 side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
-res = {"sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
+res = {"view": "front", "sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
 records = [BatchRecord(f"{m}.jpg", str(m), "measured", f"2024-0{m}-01T08:00:00", result=res)
            for m in (1, 2, 3)]
 fig = plt.figure()

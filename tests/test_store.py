@@ -50,6 +50,14 @@ def measured(name: str = "a.jpg", key: str = "k1") -> BatchRecord:
         "2024-01-15T08:15:00",
         "filename",
         thumbnail="thumbs/k1.jpg",
+        comparison={
+            "reference": "week 0.jpg",
+            "comparable": False,
+            "reasons": [
+                "taken from lower down than the reference photo",
+                "camera tilted 8 degrees",
+            ],
+        },
         result=analysis().to_dict(),
     )
 
@@ -60,7 +68,7 @@ def read_csv(path):
 
 
 def test_columns_are_the_record_then_the_analysis_row():
-    assert CSV_COLUMNS[:9] == [
+    assert CSV_COLUMNS[:12] == [
         "file",
         "sha256",
         "date",
@@ -70,8 +78,11 @@ def test_columns_are_the_record_then_the_analysis_row():
         "duplicate_of",
         "notes",
         "height_cm",
+        "reference",
+        "comparable",
+        "not_comparable_because",
     ]
-    assert CSV_COLUMNS[9:] == list(analysis().to_row())
+    assert CSV_COLUMNS[12:] == list(analysis().to_row())
 
 
 def test_a_record_is_written_to_both_files_with_its_values(tmp_path):
@@ -94,6 +105,10 @@ def test_a_record_is_written_to_both_files_with_its_values(tmp_path):
     assert row["right_reason"] == "An arm touches the hip."
     assert row["stance_weight_side"] == "left" and row["stance_pelvic_tilt_deg"] == "6.5"
     assert row["hip_width_px"] == "250.0" and row["person_found"] == "True"
+    assert (row["reference"], row["comparable"]) == ("week 0.jpg", "False")
+    assert row["not_comparable_because"] == (
+        "taken from lower down than the reference photo; camera tilted 8 degrees"
+    )
     assert {k: str(v) for k, v in csv_row(record).items() if v is not None} == {
         k: v for k, v in row.items() if v != ""
     }

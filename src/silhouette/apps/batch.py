@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -32,11 +33,12 @@ from typing import Any
 
 from ..analyzer import Analyzer, AnalyzerOptions
 from ..errors import InvalidInputError, SilhouetteError, SilhouetteWarning
-from ..files import FolderLock, atomic_write_bytes, printable
+from ..files import FolderLock, atomic_write_bytes, atomic_write_text, printable
 from ..io import read_image
 from .dates import photo_date
 from .photos import OUTPUT_MARKER, file_sha256, find_photos
 from .records import BatchRecord, Failure, Status
+from .series import judge_series
 from .store import ResultStore, date_order, read_records
 
 __all__ = ["BatchInterrupted", "BatchSummary", "run_batch"]
@@ -47,6 +49,8 @@ THUMB_HEIGHT = 360
 CLOSEUP_SIDE = 480
 #: The lock file that keeps two runs from writing one output folder.
 LOCK_NAME = ".silhouette.lock"
+#: The series' settings that outlive a run (the reference photo), in the output folder.
+SERIES_FILE = "series.json"
 
 
 @dataclass
@@ -121,6 +125,8 @@ def run_batch(
     scheduler: Any = None,
     progress: Callable[[int], Any] | None = None,
     on_total: Callable[[int], Any] | None = None,
+    reference: str | None = None,
+    include_posed: bool = False,
 ) -> BatchSummary:
     """Analyse every photo of a folder that is not yet in ``out_dir``.
 
@@ -161,6 +167,14 @@ def run_batch(
         Called with 1 after every photo finished (e.g. ``tqdm.update``).
     on_total : callable, optional
         Called once with the number of photos to analyse.
+    reference : str, optional
+        The photo (its name inside ``folder``) every photo of its view is
+        compared with; default the earliest photo of each view taken with a
+        straight stance and the body's own outline
+        (:func:`silhouette.apps.series.judge_series`). Each measured record's
+        ``comparison`` says whether it compares, and why not.
+    include_posed : bool, optional
+        A hip-popped stance alone does not make a photo not comparable.
 
     Returns
     -------
@@ -169,7 +183,8 @@ def run_batch(
     Raises
     ------
     InvalidInputError
-        ``folder`` is not a folder.
+        ``folder`` is not a folder, or ``reference`` is not a measured front
+        or back photo of it (raised after every photo is analysed and recorded).
     silhouette.files.LockHeldError
         Another run is writing to ``out_dir`` (an ``OSError``).
     OSError
@@ -200,6 +215,7 @@ def run_batch(
     cluster = _connect(scheduler)  # first: an unreachable scheduler fails fast
     with cluster or contextlib.nullcontext(), FolderLock(out, LOCK_NAME):
         _prepare(out, overlays)
+        reference = _series_reference(out, reference)
         summary = BatchSummary()
         with ResultStore(out, drop_errors=retry_errors) as store:
             jobs = _plan(folder, out, store, summary, recursive, height_cm, overlays)
@@ -217,14 +233,51 @@ def run_batch(
             except KeyboardInterrupt:
                 analysed.close()  # stops the workers now
                 store.close()
-                summary.records = date_order(read_records(store.jsonl_path))
+                summary.records = _judged(
+                    date_order(read_records(store.jsonl_path)), reference, include_posed
+                )
                 summary.failed_total = sum(r.status is Status.ERROR for r in summary.records)
                 raise BatchInterrupted(summary) from None
-            # Both files once more, in date order (appended in finishing order).
-            store.rewrite(date_order(store.records))
+            # Both files once more, in date order (appended in finishing order),
+            # each photo judged against the series' reference.
+            ordered = date_order(store.records)
+            try:
+                judged = judge_series(ordered, reference=reference, include_posed=include_posed)
+            except InvalidInputError:
+                store.rewrite(ordered)
+                raise
+            store.rewrite(judged)
             summary.failed_total = sum(r.status is Status.ERROR for r in store.records)
             summary.records = store.records
     return summary
+
+
+def _series_reference(out: Path, named: str | None) -> str | None:
+    """The reference photo of the series: as named now, or as named by an earlier run.
+
+    Kept in ``series.json`` in the output folder, so that a reference chosen
+    once holds for the runs after it without being named again.
+    """
+    path = out / SERIES_FILE
+    if named is not None:
+        atomic_write_text(path, json.dumps({"reference": named}) + "\n")
+        return named
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")).get("reference")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return saved if isinstance(saved, str) else None
+
+
+def _judged(
+    records: list[BatchRecord], reference: str | None, include_posed: bool
+) -> list[BatchRecord]:
+    """``judge_series`` for the records of an interrupted run: a reference not
+    analysed yet is no error there."""
+    try:
+        return judge_series(records, reference=reference, include_posed=include_posed)
+    except InvalidInputError:
+        return judge_series(records, include_posed=include_posed)
 
 
 def _connect(scheduler: Any):
@@ -349,6 +402,8 @@ def _redo(rec: BatchRecord, out: Path, height_cm: float | None, overlays: bool) 
         return True
     if overlays and rec.status is Status.MEASURED and not _exists(out, rec.overlay):
         return True
+    if rec.status is Status.MEASURED and (rec.result or {}).get("capture") is None:
+        return True  # measured by a version without capture signatures
     return not _exists(out, rec.thumbnail)
 
 

@@ -203,6 +203,13 @@ def _batch_parser() -> argparse.ArgumentParser:
         help="keep hip-popped photos in the trend (left out by default)",
     )
     p.add_argument(
+        "--reference",
+        metavar="PHOTO",
+        help="the photo (its name inside FOLDER) the others of its view are compared with; "
+        "default the earliest taken with a straight stance and the body's own outline. "
+        "Kept for later runs of the same output folder",
+    )
+    p.add_argument(
         "--retry-errors",
         action="store_true",
         help="try again the photos an earlier run could not read",
@@ -418,8 +425,19 @@ def _batch(args: argparse.Namespace) -> int:
         _error(prog, f"{printable(str(args.folder))}: not a folder")
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else args.folder / "silhouette-results"
+    if args.reference is not None:
+        args.reference = Path(args.reference).as_posix()
+        if not (args.folder / args.reference).is_file():
+            _batch_parser().print_usage(sys.stderr)
+            _error(
+                prog,
+                f"--reference {printable(args.reference)}: no such photo in "
+                f"{printable(str(args.folder))} (give its name inside the folder)",
+            )
+            return EXIT_USAGE
     from tqdm import tqdm
 
+    from ..errors import InvalidInputError
     from ..files import LockHeldError
 
     name = printable(args.folder.resolve().name) or printable(str(args.folder))
@@ -458,6 +476,8 @@ def _batch(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 progress=advance,
                 on_total=start_bar,
+                reference=args.reference,
+                include_posed=args.include_posed,
             )
         except BatchInterrupted as stop:
             close_bar()
@@ -484,6 +504,10 @@ def _batch(args: argparse.Namespace) -> int:
             close_bar()
             _error(prog, printable(str(exc)))
             return EXIT_CLUSTER
+        except InvalidInputError as exc:  # a --reference with no person measured
+            close_bar()
+            _error(prog, f"{printable(str(exc))}; every photo is saved in {printable(str(out))}")
+            return EXIT_USAGE
         except LockHeldError:
             close_bar()
             _error(
@@ -498,6 +522,19 @@ def _batch(args: argparse.Namespace) -> int:
             _error(prog, f"{where}: {exc.strerror or exc}")
             return EXIT_BAD_INPUT
         close_bar()
+        from functools import partial
+
+        from ..analyzer import AnalyzerOptions
+        from . import batch
+        from .before_after import write_before_after
+
+        write_before_after(
+            summary.records,
+            args.folder,
+            out,
+            analyzer_factory=partial(batch._default_analyzer, AnalyzerOptions()),
+            height_cm=args.height_cm,
+        )
         report = write_report(summary.records, out, folder=name, include_posed=args.include_posed)
     if summary.found == 0:
         print(

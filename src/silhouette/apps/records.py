@@ -40,6 +40,7 @@ RECORD_KEYS = (
     "thumbnail",  # path relative to the output folder, or null
     "closeup",  # the hips, larger, relative to the output folder, or null
     "overlay",  # path relative to the output folder, or null
+    "comparison",  # {"reference", "comparable", "reasons"} against its view's reference, or null
     "result",  # Analysis.to_dict(), or null for errors and duplicates
 )
 
@@ -67,6 +68,7 @@ class BatchRecord:
     thumbnail: str | None = None
     closeup: str | None = None
     overlay: str | None = None
+    comparison: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -81,6 +83,21 @@ class BatchRecord:
             raise InvalidInputError("a duplicate record, and only one, names the photo it copies")
         if (self.status in (Status.ERROR, Status.DUPLICATE)) != (self.result is None):
             raise InvalidInputError("every record but an error or a duplicate one has a result")
+        if self.comparison is not None:
+            c = self.comparison
+            if self.status is not Status.MEASURED:
+                raise InvalidInputError("only a measured photo is compared with the reference")
+            if (
+                not isinstance(c, dict)
+                or not isinstance(c.get("reference"), str)
+                or not isinstance(c.get("comparable"), bool)
+                or not isinstance(c.get("reasons"), list)
+                or c["comparable"] == bool(c["reasons"])
+            ):
+                raise InvalidInputError(
+                    "comparison must be {reference, comparable, reasons}, with reasons "
+                    "when, and only when, it is not comparable"
+                )
         if self.date is not None:
             try:
                 datetime.fromisoformat(self.date)

@@ -9,6 +9,7 @@ escaped by Jinja2's autoescaping.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,23 +17,34 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..core.scoring import SMALLEST_DETECTABLE_CHANGE
 from ..files import atomic_write_text
 from .dates import plausible
 from .records import BatchRecord, Status
+from .series import (
+    BEFORE_AFTER_IMAGE,
+    SERIES_VIEWS,
+    Session,
+    before_after_pair,
+    judge_series,
+    sessions,
+)
 from .store import date_order
 from .trend import Trend, TrendPoint, compute_trend
 
-__all__ = ["render_report", "trend_points", "write_report"]
+__all__ = ["before_after_panel", "render_report", "trend_points", "write_report"]
 
 _COLOURS = {"left": "#ff8c00", "right": "#00a6e0"}
 
 
-def trend_points(records: Sequence[BatchRecord]) -> list[TrendPoint]:
-    """Dated measurements of the records that measured a person."""
+def trend_points(records: Sequence[BatchRecord], view: str | None = None) -> list[TrendPoint]:
+    """Dated measurements of the records that measured a person (of one ``view``)."""
     points = []
     for r in records:
         res = r.result
         if r.status is not Status.MEASURED or res is None or not _dated(r):
+            continue
+        if view is not None and res.get("view") != view:
             continue
         sides = res["sides"]
         points.append(
@@ -43,35 +55,64 @@ def trend_points(records: Sequence[BatchRecord]) -> list[TrendPoint]:
                 left_cm=sides["left"]["dip_depth_cm"],
                 right_cm=sides["right"]["dip_depth_cm"],
                 posed=bool(res["stance"]["hip_popped"]),
+                comparable=r.comparison is None or r.comparison["comparable"],
             )
         )
     return points
 
 
 def render_report(
-    records: Sequence[BatchRecord], *, folder: str, include_posed: bool = False
+    records: Sequence[BatchRecord],
+    *,
+    folder: str,
+    include_posed: bool = False,
+    before_after: dict[str, Any] | None = None,
 ) -> str:
-    """The report page as HTML text."""
+    """The report page as HTML text.
+
+    ``before_after`` is the before/after panel (:func:`before_after_panel`),
+    with ``"image"``: the picture's path relative to the report.
+    """
     from jinja2 import Environment, select_autoescape
 
     from .. import __version__
 
-    points = trend_points(records)
-    trend = compute_trend(points, include_posed=include_posed)
+    if not any(r.comparison for r in records):
+        records = judge_series(records, include_posed=include_posed)
     ordered = date_order(records)
-    cards = [_card(r) for r in ordered]
+    views = [v for v in SERIES_VIEWS if trend_points(records, v)]
+    trends = []
+    for view in views:
+        points = trend_points(records, view)
+        trend = compute_trend(points, include_posed=include_posed)
+        lines = trend.summary() if points else []
+        if len(views) > 1:
+            lines = [f"{view.capitalize()} photos:", *lines]
+        trends.append({"view": view, "lines": lines, "plot": _plot(points, trend)})
+    cards = {r.key: _card(r) for r in ordered}
     counts = {status.value: sum(r.status is status for r in records) for status in Status}
-    counts["posed"] = sum(c["posed"] for c in cards)
+    counts["posed"] = sum(c["posed"] for c in cards.values())
+    counts["incomparable"] = sum(c["comparable"] is False for c in cards.values())
+    groups = [
+        {
+            "day": "Photos without a date" if s.day is None else f"{s.day:%d %b %Y}",
+            "views": " and ".join(s.views),
+            "cards": [cards[r.key] for r in s.records if r.status is not Status.DUPLICATE],
+        }
+        for s in _sessions(ordered)
+    ]
+    groups = [g for g in groups if g["cards"]]
     env = Environment(autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(
         resources.files(__package__).joinpath("templates/report.html").read_text("utf-8")
     )
     if not records:
         summary = ["No photos were found in this folder."]
-    elif points:
-        summary = trend.summary()
+    elif trends:
+        summary = [line for t in trends for line in t["lines"]]
     else:
         summary = ["No photo with a measured person yet."]
+    every = list(cards.values())
     return template.render(
         folder=folder,
         photos=len(records),
@@ -79,12 +120,15 @@ def render_report(
         version=__version__,
         counts=counts,
         summary=summary,
-        plot_svg=_plot(points, trend) if points else None,
+        plots=[{"view": t["view"], "svg": t["plot"]} for t in trends],
+        several_views=len(trends) > 1,
         include_posed=include_posed,
-        cards=[c for c in cards if c["status"] != "duplicate"],
-        duplicates=[c for c in cards if c["status"] == "duplicate"],
-        errors=[c for c in cards if c["status"] == "error"],
-        extras_shown=any(c["extras"] for c in cards),
+        sessions=groups,
+        cards=[c for c in every if c["status"] != "duplicate"],
+        duplicates=[c for c in every if c["status"] == "duplicate"],
+        errors=[c for c in every if c["status"] == "error"],
+        extras_shown=any(c["extras"] for c in every),
+        before_after=before_after,
     )
 
 
@@ -99,11 +143,70 @@ def write_report(
 
     ``records`` are a batch's (``BatchSummary.records`` from
     :func:`silhouette.run_batch`); ``folder`` is the name shown as the title.
-    The page needs no network; thumbnails are the files beside it.
+    The page needs no network; thumbnails are the files beside it. The
+    before/after panel shows ``before_after.png`` of ``out_dir`` when it is
+    there and drawn for the photos the records name now
+    (:func:`silhouette.apps.series.write_before_after`).
     """
-    path = Path(out_dir) / "report.html"
-    atomic_write_text(path, render_report(records, folder=folder, include_posed=include_posed))
+    out_dir = Path(out_dir)
+    panel = before_after_panel(records)
+    if panel is not None:
+        image = out_dir / BEFORE_AFTER_IMAGE
+        stamp = out_dir / (BEFORE_AFTER_IMAGE + ".json")
+        try:
+            drawn = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            drawn = None
+        if image.is_file() and drawn == [panel["before"]["file"], panel["after"]["file"]]:
+            panel["image"] = BEFORE_AFTER_IMAGE
+    path = out_dir / "report.html"
+    html = render_report(records, folder=folder, include_posed=include_posed, before_after=panel)
+    atomic_write_text(path, html)
     return path
+
+
+def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
+    """The first and the latest comparable photos of the series' main view, and the change.
+
+    The main view is the one with the most comparable dated photos (front
+    before back on a tie). None with fewer than two.
+    """
+    from ..draw import format_percent
+
+    pair = before_after_pair(records)
+    if pair is None:
+        return None
+    first, last = pair
+    lines = []
+    for side in ("left", "right"):
+        a = first.result["sides"][side]["dip_depth_ratio"]
+        b = last.result["sides"][side]["dip_depth_ratio"]
+        name = f"{side.capitalize()} (the person's {side})"
+        if a is None or b is None:
+            lines.append(f"{name}: not measured in both photos.")
+            continue
+        change = b - a
+        verdict = (
+            "no clear change"
+            if abs(change) < SMALLEST_DETECTABLE_CHANGE
+            else ("deeper" if change > 0 else "shallower")
+        )
+        lines.append(
+            f"{name}: {format_percent(a)} then, {format_percent(b)} now "
+            f"({100 * change:+.1f} points of hip width): {verdict}."
+        )
+
+    def who(r: BatchRecord) -> dict[str, str]:
+        return {"file": r.file, "date": f"{r.when:%d %b %Y}"}
+
+    return {"before": who(first), "after": who(last), "lines": lines, "image": None}
+
+
+def _sessions(ordered: Sequence[BatchRecord]) -> list[Session]:
+    """Sessions by day; the photos without a date a photo can have, last, as one."""
+    undated = tuple(r for r in ordered if not _dated(r))
+    dated = sessions([r for r in ordered if _dated(r)])
+    return dated + ([Session(None, undated)] if undated else [])
 
 
 def _dated(r: BatchRecord) -> bool:
@@ -176,6 +279,9 @@ def _card(r: BatchRecord) -> dict[str, Any]:
         "extras": extras,
         "posed": bool((res.get("stance") or {}).get("hip_popped")),
         "warnings": _warnings(res),
+        "comparable": None if r.comparison is None else r.comparison["comparable"],
+        "reasons": [] if r.comparison is None else r.comparison["reasons"],
+        "reference": r.comparison is not None and r.comparison["reference"] == r.file,
     }
 
 

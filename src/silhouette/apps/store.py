@@ -38,6 +38,9 @@ _META_COLUMNS = [
     "duplicate_of",
     "notes",
     "height_cm",
+    "reference",
+    "comparable",
+    "not_comparable_because",
 ]
 #: Columns of results.csv: the record's metadata, then Analysis.to_row().
 CSV_COLUMNS = _META_COLUMNS + list(Analysis(1, 1, person_found=False).to_row())
@@ -176,6 +179,10 @@ def csv_row(record: BatchRecord) -> dict[str, Any]:
     row = {k: d[k] for k in _META_COLUMNS if k in d}
     row["notes"] = " ".join(record.notes) or None
     row["height_cm"] = record.options.get("height_cm")
+    if record.comparison is not None:
+        row["reference"] = record.comparison["reference"]
+        row["comparable"] = record.comparison["comparable"]
+        row["not_comparable_because"] = "; ".join(record.comparison["reasons"]) or None
     if record.result is not None:
         row.update(flat_row(record.result))
     return {k: _cell(v) for k, v in row.items()}

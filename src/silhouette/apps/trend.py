@@ -34,6 +34,9 @@ class TrendPoint:
     left_cm: float | None = None
     right_cm: float | None = None
     posed: bool = False
+    #: False when the photo was not taken like the series' reference photo
+    #: (:func:`silhouette.apps.series.judge_series`): left out of the trend.
+    comparable: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Trend:
     right: SideTrend
     excluded_posed: int
     include_posed: bool
+    excluded_incomparable: int = 0
 
     def summary(self) -> list[str]:
         """A few plain sentences describing the change."""
@@ -85,6 +89,12 @@ class Trend:
             lines.append(
                 f"{self.excluded_posed} hip-popped photo(s) left out: there the pose, not "
                 "the body, changed the outline."
+            )
+        if self.excluded_incomparable:
+            lines.append(
+                f"{self.excluded_incomparable} photo(s) left out because they were not taken like "
+                "the reference photo (another camera height or angle, body turned, other "
+                "clothing at the hips); each card says why."
             )
         lines.append(
             f"Changes under {100 * NOISE_RATIO:.1f} points of hip width are not called a change: "
@@ -102,6 +112,8 @@ def compute_trend(points: Sequence[TrendPoint], *, include_posed: bool = False) 
     points : sequence of TrendPoint
     include_posed : bool, optional
         Keep hip-popped photos in the fit (they are left out by default).
+        Photos not ``comparable`` with the series' reference are always left
+        out, and counted.
 
     Examples
     --------
@@ -113,9 +125,15 @@ def compute_trend(points: Sequence[TrendPoint], *, include_posed: bool = False) 
     >>> round(t.left.slope_ratio_per_month * 30 / DAYS_PER_MONTH, 4), t.left.n
     (-0.002, 6)
     """
-    used = [p for p in points if include_posed or not p.posed]
-    excluded = len(points) - len(used)
-    return Trend(_side(used, "left"), _side(used, "right"), excluded, include_posed)
+    unposed = [p for p in points if include_posed or not p.posed]
+    used = [p for p in unposed if p.comparable]
+    return Trend(
+        _side(used, "left"),
+        _side(used, "right"),
+        len(points) - len(unposed),
+        include_posed,
+        len(unposed) - len(used),
+    )
 
 
 def _side(points: Sequence[TrendPoint], side: str) -> SideTrend:

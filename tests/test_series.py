@@ -1,0 +1,113 @@
+"""A progress series: the reference of each view, each photo's verdict against it,
+sessions by day and the before/after pair, on records whose capture is known."""
+
+from __future__ import annotations
+
+import pytest
+
+from silhouette import InvalidInputError
+from silhouette.apps.records import BatchRecord, Status
+from silhouette.apps.series import before_after_pair, judge_series, references, sessions
+from silhouette.results import CaptureSignature
+
+STRAIGHT = CaptureSignature(0.0, 0.0, 0.57, 0.3, False, "body", "body")
+
+
+def rec(name, day, view="front", capture=STRAIGHT, status=Status.MEASURED, **changes):
+    sig = None if capture is None else CaptureSignature(**(capture.to_dict() | changes))
+    result = {"view": view, "capture": None if sig is None else sig.to_dict()}
+    date = None if day is None else f"2024-03-{day:02d}T08:00:00"
+    return BatchRecord(name, name, status, date, "filename", result=result)
+
+
+def verdicts(records, **kw):
+    return {r.file: r.comparison for r in judge_series(records, **kw)}
+
+
+def test_each_photo_is_judged_against_the_earliest_straight_photo_of_its_view():
+    records = [
+        rec("posed.jpg", 1, hip_popped=True),
+        rec("first.jpg", 2),
+        rec("back.jpg", 2, view="back", body_yaw_deg=178.0),
+        rec("turned.jpg", 9, body_yaw_deg=15.0),
+        rec("later.jpg", 16, body_fill=0.2),  # further away: still comparable
+        rec("back_later.jpg", 16, view="back", body_yaw_deg=-179.0),
+    ]
+    v = verdicts(records)
+    assert v["first.jpg"] == {"reference": "first.jpg", "comparable": True, "reasons": []}
+    assert v["later.jpg"] == {"reference": "first.jpg", "comparable": True, "reasons": []}
+    assert v["posed.jpg"]["comparable"] is False
+    assert v["posed.jpg"]["reasons"] == ["hip-popped stance, not in the reference photo"]
+    assert v["turned.jpg"]["reasons"] == [
+        "body turned about 15 degrees further to show its left flank than in the reference photo"
+    ]
+    # The back views against a back view, never against a front one.
+    assert v["back.jpg"] == {"reference": "back.jpg", "comparable": True, "reasons": []}
+    assert v["back_later.jpg"] == {"reference": "back.jpg", "comparable": True, "reasons": []}
+
+
+def test_a_named_reference_holds_for_its_view_only():
+    records = [rec("a.jpg", 1), rec("b.jpg", 2, perspective=0.7), rec("c.jpg", 3, view="back")]
+    v = verdicts(records, reference="b.jpg")
+    assert v["b.jpg"]["comparable"] and v["a.jpg"]["reference"] == "b.jpg"
+    assert v["a.jpg"]["reasons"] == ["taken from lower down than the reference photo"]
+    assert v["c.jpg"]["reference"] == "c.jpg"
+    with pytest.raises(InvalidInputError, match=r"--reference nobody\.jpg"):
+        judge_series(records, reference="nobody.jpg")
+
+
+def test_with_include_posed_the_stance_alone_breaks_nothing():
+    records = [rec("a.jpg", 1), rec("p.jpg", 2, hip_popped=True)]
+    assert verdicts(records, include_posed=True)["p.jpg"]["comparable"] is True
+    assert verdicts(records)["p.jpg"]["comparable"] is False
+
+
+def test_without_a_straight_body_outline_photo_the_earliest_is_the_reference():
+    records = [rec("a.jpg", 1, outline_left="clothing"), rec("b.jpg", 2, outline_left="clothing")]
+    assert references(records)["front"].file == "a.jpg"
+    assert verdicts(records)["b.jpg"]["comparable"] is True
+
+
+def test_photos_without_a_verdict():
+    records = [
+        rec("old.jpg", 1, capture=None),  # measured by a version without signatures
+        rec("side.jpg", 2, view="side"),
+        BatchRecord("room.jpg", "room.jpg", Status.NO_PERSON, result={"view": None}),
+        BatchRecord.failed("bad.jpg", "bad", "cannot read"),
+    ]
+    assert all(c is None for c in verdicts(records).values())
+
+
+def test_sessions_group_a_day_and_keep_undated_photos_last():
+    records = [
+        rec("back.jpg", 2, view="back"),
+        rec("undated.jpg", None),
+        rec("front.jpg", 2),
+        rec("next.jpg", 9),
+    ]
+    got = [(s.day and s.day.day, [r.file for r in s.records], s.views) for s in sessions(records)]
+    assert got == [
+        (2, ["back.jpg", "front.jpg"], ["front", "back"]),
+        (9, ["next.jpg"], ["front"]),
+        (None, ["undated.jpg"], ["front"]),
+    ]
+
+
+def test_the_before_after_pair_is_the_first_and_latest_comparable_of_the_main_view():
+    records = [
+        rec("a.jpg", 1),
+        rec("b.jpg", 8),
+        rec("c.jpg", 15, body_yaw_deg=20.0),  # not comparable: not the latest
+        rec("d.jpg", 22),
+        rec("e.jpg", 22, view="back"),
+    ]
+    first, last = before_after_pair(judge_series(records))
+    assert (first.file, last.file) == ("a.jpg", "d.jpg")
+    # The back view has one photo: the front is the main view. With three back
+    # photos and two front ones, the back is.
+    more_back = [*records, rec("f.jpg", 23, view="back"), rec("g.jpg", 24, view="back")]
+    more_back = [r for r in more_back if r.file not in ("b.jpg",)]
+    first, last = before_after_pair(judge_series(more_back))
+    assert (first.file, last.file) == ("e.jpg", "g.jpg")
+    assert before_after_pair(judge_series(records[:1])) is None
+    assert before_after_pair(records) is None  # not judged: nothing to show
