@@ -149,6 +149,20 @@ def test_the_strip_median_is_numpys_nanmedian_bit_for_bit():
         assert np.array_equal(got, expected, equal_nan=True)
 
 
+def test_the_strip_median_without_gaps_is_numpys_median_bit_for_bit():
+    # Every sample inside the photo: the sort-only path.
+    from silhouette.core.clothing import _nanmedian_rows
+
+    rng = np.random.default_rng(6)
+    for n_offsets in (1, 2, 4, 5, 8):  # odd and even counts
+        x = rng.normal(50.0, 30.0, (200, n_offsets, 3)).astype(np.float32)
+        x[3:6] = np.round(x[3:6])  # ties
+        got = _nanmedian_rows(x)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, np.median(x, axis=1))
+        assert np.array_equal(got, np.nanmedian(x, axis=1))
+
+
 def test_the_line_fit_is_polyfits_line():
     from silhouette.core.clothing import _fit_line
 

@@ -223,7 +223,7 @@ def _outline_evidence(rgb, frame, traces, hip_width) -> dict[str, OutlineEvidenc
     measured = {s: t for s, t in traces.items() if t.geometry is not None}
     if not measured or hip_width is None:
         return {}
-    lab, lab_frame = hips_lab(rgb, frame)
+    lab, lab_frame = hips_lab(rgb, frame, [t.profile for t in measured.values()])
 
     def deepest(t) -> float | None:
         # Only a dip that could count (half the threshold and more) can have
