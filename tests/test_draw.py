@@ -187,3 +187,53 @@ def test_percentages_are_rounded_once_from_the_published_value():
     # 4.4 % there.
     assert format_percent(0.04346) == "4.4%" == format_percent(0.0435)
     assert format_percent(0.04344) == "4.3%"
+
+
+def _stance_overlay(tilt_deg: float):
+    # A hip-popped scene as in test_posture: the left hip outline raised by
+    # the tilt across the 252 px hips, the hip joints and relaxed knee moved.
+    from support.bodies import popped_stance
+
+    up = round(252.0 * np.tan(np.radians(tilt_deg)), 1)
+    mask, lm = make_body(Body(thigh_bulge_px=12.0, tilt_left_up_px=up))
+    lm = popped_stance(lm, mask.shape, tilt_deg)
+    rgb = image_for(mask)
+    with Analyzer(pose_backend=FakePose(PoseEstimate(lm, mask))) as analyzer:
+        result = analyzer.analyze(rgb)
+    return rgb, result, annotate(rgb, result)
+
+
+def _near(out, p, colour, r=2, tol=60) -> bool:
+    x, y = round(p[0]), round(p[1])
+    patch = out[y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3).astype(int)
+    return bool((np.abs(patch - colour).sum(axis=1) < tol).any())
+
+
+def test_the_stance_cues_are_drawn_where_they_were_read():
+    _, result, out = _stance_overlay(9.0)
+    st = result.stance
+    assert st.hip_popped is True
+    magenta, green = (255, 0, 255), (120, 255, 120)
+    (x0, y0), (x1, y1) = st.pelvis_line
+    for f in (0.1, 0.3, 0.7, 0.9):  # along the pelvis line (the middle has its dot)
+        assert _near(out, (x0 + f * (x1 - x0), y0 + f * (y1 - y0)), magenta)
+    (hx, hy), (ax, ay) = st.standing_leg
+    for f in (0.2, 0.5, 0.8):  # hip joint towards the ankle (below the picture here)
+        assert _near(out, (hx + f * (ax - hx), hy + f * (ay - hy)), green, tol=20)
+    # The dashed level line: the body stands upright in the picture, so level
+    # is the image row through the mid-hip point.
+    mx, my = round((x0 + x1) / 2), round((y0 + y1) / 2)
+    half = round(abs(x1 - x0) / 2)
+    row = out[my, mx - half : mx + half].astype(int)
+    light = (np.abs(row - (235, 235, 235)).sum(axis=1) < 60).mean()
+    assert light > 0.2  # dashes, less the pelvis line crossing them
+
+
+def test_a_straight_stance_draws_its_line_but_no_standing_leg():
+    _, result, out = _stance_overlay(0.0)
+    st = result.stance
+    assert st.hip_popped is False and st.standing_leg is None
+    assert st.pelvis_line is not None
+    # The leg's own colour (anti-aliased edges elsewhere blend into nearby shades).
+    green = np.abs(out.astype(int) - (120, 255, 120)).sum(axis=2) < 20
+    assert not green.any()

@@ -23,6 +23,10 @@ _SIDE_COLOUR = {"left": (255, 140, 0), "right": (0, 190, 255)}
 _BAND_COLOUR = {"crest": (255, 255, 255), "trochanter": (200, 200, 200)}
 _DEEPEST = (255, 255, 0)
 _WARN_COLOUR = (255, 110, 110)
+# The stance cues: the pelvis line and the standing leg.
+_PELVIS = (255, 0, 255)
+_LEVEL = (235, 235, 235)
+_STANDING = (120, 255, 120)
 _WHITE = (255, 255, 255)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -54,7 +58,10 @@ def annotate(
     lower (greater trochanter) bulges with the line between them, a yellow
     dot on the deepest point and a yellow line from it to that line (the
     depth), and grey brackets beside the hips spanning the crest band (upper)
-    and the trochanter band (lower) in which the bulges are searched.
+    and the trochanter band (lower) in which the bulges are searched. The
+    stance cues used: the pelvic tilt as a magenta line across the hips
+    beside a dashed level line, and, when hip-popped, the standing leg in
+    green from hip joint to ankle.
 
     Parameters
     ----------
@@ -105,6 +112,7 @@ def annotate(
         _brackets(out, lines, _BAND_COLOUR[name], max(1, thick // 2), unit)
     for side in sides:
         _draw_side(out, side, unit, thick)
+    stance_drawn = _draw_stance(out, analysis, sx, sy, unit, thick)
     if not labels:
         return out
 
@@ -116,7 +124,7 @@ def annotate(
         cv2.fillPoly(busy, [body], 1)
     legend_top = h
     if analysis.person_found and any(s.outline.size for s in sides):
-        legend_top = _legend(out, busy, unit, bool(bands))
+        legend_top = _legend(out, busy, unit, bool(bands), stance_drawn)
     _summary_panels(out, busy, _summary(analysis), unit, legend_top)
     xs = np.concatenate([s.outline[:, 0] for s in sides])
     xs = xs[np.isfinite(xs)]
@@ -182,6 +190,52 @@ def _draw_side(out: np.ndarray, side: HipSide, unit: float, thick: int) -> None:
         foot = a + ab * float(np.dot(d - a, ab) / max(np.dot(ab, ab), 1e-9))
         _line(out, foot, d, _DEEPEST, thick)
         _circle(out, d, 3 * unit, _DEEPEST, -1)
+
+
+def _draw_stance(out, a: Analysis, sx: float, sy: float, unit: float, thick: int):
+    """The stance cues used: the pelvis line against level, and the standing leg.
+
+    The pelvis line is the combined tilt across the hips through the mid-hip
+    point; the dashed line beside it is level in the body frame (the same
+    line turned back by the tilt), so the angle between them is the tilt. The
+    standing leg, hip joint to ankle, is drawn when the stance is hip-popped.
+    Returns which of the two were drawn, for the legend.
+    """
+    st = a.stance
+    drawn = [False, False]
+    if st.pelvis_line is not None and st.pelvic_tilt_deg is not None:
+        right, left = (np.asarray(_to(p, sx, sy), dtype=float) for p in st.pelvis_line)
+        mid = (right + left) / 2.0
+        half = left - mid
+        # Level: the person's left end turned back down by the tilt (up for a
+        # negative tilt); of the two turns, the one that moves it that way.
+        t = np.radians(abs(st.pelvic_tilt_deg))
+        turns = [
+            np.array([[np.cos(s * t), -np.sin(s * t)], [np.sin(s * t), np.cos(s * t)]])
+            for s in (1, -1)
+        ]
+        ends = [r @ half for r in turns]
+        lower = (
+            max(ends, key=lambda e: e[1])
+            if st.pelvic_tilt_deg > 0
+            else min(ends, key=lambda e: e[1])
+        )
+        _dashed(
+            out,
+            np.array([mid - 1.15 * lower, mid + 1.15 * lower]),
+            _LEVEL,
+            max(1, thick // 2),
+            5 * unit,
+        )
+        _line(out, right, left, _PELVIS, thick)
+        _circle(out, mid, 2.5 * unit, _PELVIS, -1)
+        drawn[0] = True
+    if st.hip_popped and st.standing_leg is not None:
+        hip, ankle = (np.asarray(_to(p, sx, sy), dtype=float) for p in st.standing_leg)
+        _line(out, hip, ankle, _STANDING, thick)
+        _circle(out, ankle, 4 * unit, _STANDING, -1)
+        drawn[1] = True
+    return tuple(drawn)
 
 
 def _to(xy, sx: float, sy: float):
@@ -345,7 +399,7 @@ def _label_side(out, busy, side: HipSide, unit: float, centre_x: float) -> None:
     _place(out, busy, variants, anchor, outward, 0.5 * unit, _SIDE_COLOUR[side.side], unit)
 
 
-def _legend(out, busy, unit: float, bands: bool) -> int:
+def _legend(out, busy, unit: float, bands: bool, stance: tuple[bool, bool] = (False, False)) -> int:
     """What the symbols mean, at the foot of the picture; returns its top row.
 
     Bottom left when nothing is drawn there, else bottom right, else the
@@ -358,6 +412,10 @@ def _legend(out, busy, unit: float, bands: bool) -> int:
     if bands:
         entries.append(("bracket", "bands searched: crest (upper), trochanter (lower)"))
     entries.append(("lines", "outline: person's left (orange), right (blue)"))
+    if stance[0]:
+        entries.append(("pelvis", "pelvic tilt (magenta) against level (dashed)"))
+    if stance[1]:
+        entries.append(("leg", "standing leg: weight on it"))
     h, w = out.shape[:2]
     for scale in (0.36 * unit, 0.3 * unit, 0.26 * unit):
         widest = max(cv2.getTextSize(t, _FONT, scale, _thickness(scale))[0][0] for _, t in entries)
@@ -401,6 +459,14 @@ def _legend(out, busy, unit: float, bands: bool) -> int:
                 max(1, thick // 2),
                 unit * 0.6,
             )
+        elif kind == "pelvis":
+            _dashed(out, np.array([[cx - 8 * unit, cy], [cx + 8 * unit, cy]]), _LEVEL, 1, 2 * unit)
+            _line(
+                out, (cx - 8 * unit, cy + 3 * unit), (cx + 8 * unit, cy - 3 * unit), _PELVIS, thick
+            )
+        elif kind == "leg":
+            _line(out, (cx, cy - 5 * unit), (cx, cy + 5 * unit), _STANDING, thick)
+            _circle(out, (cx, cy + 5 * unit), 2 * unit, _STANDING, -1)
         else:
             _line(
                 out,
@@ -539,7 +605,12 @@ _GHOST = (255, 255, 255)
 
 
 def annotate_comparison(
-    image: npt.NDArray[np.uint8], before: Analysis, after: Analysis, comparison: Comparison
+    image: npt.NDArray[np.uint8],
+    before: Analysis,
+    after: Analysis,
+    comparison: Comparison,
+    *,
+    hips_only: bool = False,
 ) -> npt.NDArray[np.uint8]:
     """Draw both photos' hip outlines over a copy of the later photo.
 
@@ -556,6 +627,9 @@ def annotate_comparison(
     before, after : Analysis
     comparison : Comparison
         ``silhouette.compare(before, after)``.
+    hips_only : bool, optional
+        Return only the region around the hips (from the waist to mid-thigh,
+        with room for the text), where the change is to be seen.
 
     Returns
     -------
@@ -565,7 +639,15 @@ def annotate_comparison(
     out = annotate(image, after, labels=False)
     h, w = out.shape[:2]
     sx, sy = w / after.width, h / after.height
-    unit = max(1.0, max(h, w) / 800.0)
+    x0, y0, x1, y1 = 0, 0, w, h
+    box = hips_box(after, out.shape) if hips_only else None
+    if box is not None:
+        # The hips' box and as much again around it, more above for the sentences.
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        half = 0.8 * max(box[2] - box[0], box[3] - box[1])
+        x0, x1 = max(0, round(cx - half)), min(w, round(cx + half))
+        y0, y1 = max(0, round(cy - 1.2 * half)), min(h, round(cy + 0.9 * half))
+    unit = max(1.0, max(y1 - y0, x1 - x0) / 800.0)
     thick = max(1, round(1.5 * unit))
     m = comparison.transform
     if m is not None:
@@ -575,19 +657,23 @@ def annotate_comparison(
             carried = side.outline @ m[:, :2].T + m[:, 2]
             for piece in _pieces(_to(carried, sx, sy)):
                 _dashed(out, piece, _GHOST, thick, 6 * unit)
-    busy = cv2.dilate((out != image).any(axis=2).astype(np.uint8), np.ones((5, 5), np.uint8))
+    drawn = (out != image).any(axis=2)[y0:y1, x0:x1]
+    out, shift = np.ascontiguousarray(out[y0:y1, x0:x1]), np.array([x0, y0], dtype=float)
+    busy = cv2.dilate(drawn.astype(np.uint8), np.ones((5, 5), np.uint8))
     sides = [_scaled_side(s, sx, sy) for s in (after.left, after.right)]
+    sides = [replace(s, outline=s.outline - shift) for s in sides]
     body = _body_polygon(sides)
     if body is not None:
         cv2.fillPoly(busy, [body], 1)
-    _summary_panels(out, busy, _comparison_summary(comparison, m is not None), unit, h)
+    _summary_panels(out, busy, _comparison_summary(comparison, m is not None), unit, y1 - y0)
     xs = np.concatenate([s.outline[:, 0] for s in sides])
     xs = xs[np.isfinite(xs)]
-    centre_x = float(np.mean(xs)) if xs.size else w / 2.0
+    centre_x = float(np.mean(xs)) if xs.size else (x1 - x0) / 2.0
     for side in sides:
         anchor = side.deepest or side.trochanter or side.crest
         if anchor is None:
             continue
+        anchor = np.asarray(anchor) - shift
         change = comparison.sides[side.side]
         outward = 1 if anchor[0] >= centre_x else -1
         lines = _change_lines(change)
