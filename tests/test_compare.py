@@ -150,10 +150,12 @@ def test_the_earlier_outline_is_drawn_where_the_transform_carries_it():
     before = measure(*scene(Body(dip_left_px=4.0)))
     after = measure(*scene(Body(dip_left_px=10.0)))
     c = compare(before, after)
-    photo = np.full((900, 600, 3), 40, np.uint8)
+    # Dark noise: white dashes show, and every patch of it is unique.
+    photo = np.random.default_rng(0).integers(0, 120, (900, 600, 3), dtype=np.uint8)
+    kept = photo.copy()
     out = annotate_comparison(photo, before, after, c)
     assert out.shape == photo.shape and not np.shares_memory(out, photo)
-    assert (photo == 40).all()  # the photo is not drawn on
+    assert (photo == kept).all()  # the photo is not drawn on
     # Ghost dashes (white) lie on the carried earlier outline, where the later
     # one (4 px further in at the dip) is not.
     ghost = before.left.outline
@@ -164,6 +166,13 @@ def test_the_earlier_outline_is_drawn_where_the_transform_carries_it():
     # Half the photo for a 2x smaller copy: the same drawing, scaled.
     small = annotate_comparison(photo[::2, ::2].copy(), before, after, c)
     assert small.shape == (450, 300, 3)
+    # Only the hips: a part of the photo, the same dashes in its own pixels.
+    hips = annotate_comparison(photo, before, after, c, hips_only=True)
+    assert hips.shape[0] < 900 and hips.shape[1] <= 600
+    (x0, y0), size = _offset(out, hips), hips.shape[:2]
+    assert 0 <= x0 and 0 <= y0 and y0 + size[0] <= 900
+    white_hips = (hips[xy[:, 1] - y0, xy[:, 0] - x0] > 200).all(axis=1)
+    assert white_hips.mean() > 0.25
 
 
 def test_the_change_within_noise_is_said_so():
@@ -171,3 +180,15 @@ def test_the_change_within_noise_is_said_so():
     c = compare(a, a)
     assert c.left.change_ratio == 0.0 and not c.left.beyond_noise
     assert SMALLEST_DETECTABLE_CHANGE > 0
+
+
+def _offset(full: np.ndarray, part: np.ndarray) -> tuple[int, int]:
+    """Where ``part`` was cut from ``full``: the shift that best matches its pixels."""
+    import cv2
+
+    # A patch from the middle of the body: never text.
+    h, w = part.shape[:2]
+    top, left = h // 2 - 40, w // 2 - 40
+    score = cv2.matchTemplate(full, part[top : top + 80, left : left + 80], cv2.TM_SQDIFF)
+    y, x = np.unravel_index(np.argmin(score), score.shape)
+    return int(x) - left, int(y) - top

@@ -64,7 +64,7 @@ def write_before_after(
         image_path.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)
         return None
-    drawn = annotate_comparison(photo, before, after, compare(before, after))
+    drawn = annotate_comparison(photo, before, after, compare(before, after), hips_only=True)
     buf = io.BytesIO()
     # Pixels only: no EXIF, no location, no other metadata of the photos.
     Image.fromarray(drawn).save(buf, format="PNG")

@@ -109,7 +109,9 @@ def render_report(
     if not records:
         summary = ["No photos were found in this folder."]
     elif trends:
-        summary = [line for t in trends for line in t["lines"]]
+        # Each view's trend ends with the same sentence on noise: said once, last.
+        lines = [line for t in trends for line in t["lines"]]
+        summary = [line for line in lines if line != lines[-1]] + lines[-1:]
     else:
         summary = ["No photo with a measured person yet."]
     every = list(cards.values())
@@ -347,11 +349,11 @@ def _plot_side(ax, points, trend: Trend, side: str, unit: str) -> None:
     colour = _COLOURS[side]
     scale = 100.0 if unit == "ratio" else 1.0
     key = f"{side}_{unit}"
-    used = [
-        p for p in points if getattr(p, key) is not None and (trend.include_posed or not p.posed)
-    ]
+    # Filled: the photos the trend is fitted to; hollow: those left out of it.
+    fitted = [p.comparable and (trend.include_posed or not p.posed) for p in points]
+    used = [p for p, f in zip(points, fitted, strict=True) if f and getattr(p, key) is not None]
     posed = [
-        p for p in points if getattr(p, key) is not None and p.posed and not trend.include_posed
+        p for p, f in zip(points, fitted, strict=True) if not f and getattr(p, key) is not None
     ]
     label = f"{side} (person's {side})"
     ax.plot(
