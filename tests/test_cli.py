@@ -4,6 +4,7 @@ matter."""
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -219,3 +220,62 @@ def test_a_name_too_long_is_one_line_and_exit_4(tmp_path):
     p = fake(tmp_path / ("x" * 300 + ".png"))
     assert p.returncode == 4 and "File name too long" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------
+# silhouette compare, with the fake model
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def later(tmp_path):
+    from support.bodies import Body
+    from support.fakemodel import save_photo
+
+    return save_photo(tmp_path / "week 9.png", Body(dip_left_px=14.0, dip_right_px=3.0))
+
+
+def test_compare_reports_each_sides_change_in_words_and_json(photo, later, tmp_path):
+    p = fake("compare", photo, later, "--height-cm", "170")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].endswith("(left/right = the person's own sides)")
+    # 6 px deeper on the left of a 252 px hip: +2.4 points, beyond noise.
+    assert re.search(r"left .* of hip width \(\+2\.[34] points, \+\d\.\d cm\): deeper$", lines[1])
+    assert "right" in lines[2] and lines[2].endswith(
+        "no clear change (within the measurement's noise)"
+    )
+    assert "taken alike" in lines[3]
+    j = fake("compare", photo, later, "--json")
+    d = json.loads(j.stdout)
+    assert set(d) == {"before", "after", "comparison"}
+    left = d["comparison"]["sides"]["left"]
+    assert left["change_ratio"] == pytest.approx(
+        d["after"]["sides"]["left"]["dip_depth_ratio"]
+        - d["before"]["sides"]["left"]["dip_depth_ratio"],
+        abs=1e-4,
+    )
+    assert left["beyond_noise"] is True and d["comparison"]["comparable"] is True
+
+
+def test_compare_draws_the_earlier_outline_over_the_later_photo(photo, later, tmp_path):
+    out = tmp_path / "compare.png"
+    p = fake("compare", photo, later, "--out", out)
+    assert p.returncode == 0, p.stderr
+    with Image.open(out) as im:
+        assert im.size == Image.open(later).size and not im.getexif()
+    assert fake("compare", photo, later, "--out", tmp_path / "c.gif").returncode == 2
+    p = fake("compare", photo, later, "--out", later)
+    assert p.returncode == 2 and "is the photo itself" in p.stderr
+
+
+def test_compare_exit_codes(photo, tmp_path):
+    nobody = tmp_path / "room.png"
+    Image.new("RGB", (60, 80), (200, 200, 200)).save(nobody)
+    p = fake("compare", photo, nobody)
+    assert p.returncode == 3 and "no person in the later photo" in p.stdout
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+    p = fake("compare", broken, photo)
+    assert p.returncode == 4 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert fake("compare", photo).returncode == 2
