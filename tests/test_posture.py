@@ -254,6 +254,18 @@ def test_the_hip_joints_and_legs_alone_cannot_decide():
     assert tilt is None and "cannot be compared" in problem
 
 
+def test_the_legs_say_which_foot_not_how_far_the_pelvis_tilts():
+    # The legs' lean is reported with its reading but not averaged in: the
+    # tilt is the knees' alone, however far the legs lean.
+    knees = StanceCue("knees", 6.0, 2.0)
+    for lean in (-3.0, 0.0, 20.0):
+        cues, tilt, sd, _ = combine_cues([knees, StanceCue("legs", lean, 2.0)])
+        assert tilt == pytest.approx(6.0) and sd == pytest.approx(2.0)
+        legs = cues[1]
+        assert not legs.used and legs.tilt_deg == lean
+        assert "which foot" in legs.note
+
+
 def test_the_hip_popped_probability_is_symmetric_and_grows_with_the_tilt():
     p = [popped_probability(t, 2.0) for t in (0.0, 2.0, 4.0, 6.0, 8.0)]
     assert p == sorted(p) and p[0] < 0.1 and p[-1] > 0.9
