@@ -19,6 +19,11 @@ be judged, on the renders and on real people, before pasting the values into
         --photos-cache /work/data/photos-cache
 
 The angles are kept in ``CACHE/angles.json`` (``--remeasure`` to measure again).
+
+``--pairs DIR`` reads instead the tilt pairs of ``benchmarks/render_stance.py --pairs`` (the same
+body and camera, the pelvis tilted by 0, 5 and 10 deg either way, legs upright or swung) and
+prints how far each landmark of the exact silhouette moves with the tilt, on the raised and on
+the lowered side: what a photo of that pose can show at all.
 """
 
 from __future__ import annotations
@@ -166,14 +171,95 @@ def photos(folder: Path, cache: Path, threshold: float) -> None:
         print(f"  {r['file']:40s} labelled {r['stance']:10s} read {said:12s} {t}")
 
 
+def _silhouette_levels(mask: np.ndarray, joints: dict, left_on_image_right: bool) -> dict:
+    """Heights (image rows) of the outline's landmarks on each of the person's sides.
+
+    The camera is not rolled, so rows are heights. Per side: ``waist``, the centre of the
+    narrowest part of the outline within 0.45 T above the hip joints; ``widest``, the centre of
+    the widest part from 0.05 T above to 0.5 T below (each within 0.03 T of the extreme);
+    and the whole body's ``crotch`` (top of the gap between the thighs). T: shoulder-to-hip
+    height of the joints.
+    """
+    hip_y = 0.5 * (joints["hipjoint_L"][1] + joints["hipjoint_R"][1])
+    mid_x = round(0.5 * (joints["hipjoint_L"][0] + joints["hipjoint_R"][0]))
+    T = 0.5 * (joints["shoulder_L"][1] + joints["shoulder_R"][1])
+    T = hip_y - T
+    rows = np.arange(round(hip_y - 0.5 * T), round(hip_y + 0.6 * T))
+    reach = {"img_left": np.full(rows.size, np.nan), "img_right": np.full(rows.size, np.nan)}
+    crotch = None
+    for i, y in enumerate(rows):
+        row = mask[y]
+        if not row[mid_x]:
+            crotch = y if crotch is None else crotch
+            continue
+        r = mid_x + np.argmin(row[mid_x:]) - 1 if not row[mid_x:].all() else row.size - 1
+        lft = mid_x - np.argmin(row[mid_x::-1]) + 1 if not row[mid_x::-1].all() else 0
+        reach["img_left"][i], reach["img_right"][i] = mid_x - lft, r - mid_x
+    out = {"crotch": crotch}
+    for img_side, u in reach.items():
+        side = "left" if (img_side == "img_right") == left_on_image_right else "right"
+        up = (rows >= hip_y - 0.45 * T) & (rows <= hip_y) & np.isfinite(u)
+        down = (rows >= hip_y - 0.05 * T) & (rows <= hip_y + 0.5 * T) & np.isfinite(u)
+        w = np.clip((np.min(u[up]) + 0.03 * T) - u[up], 0, None)
+        out[f"waist_{side}"] = float(np.sum(rows[up] * w) / np.sum(w))
+        w = np.clip(u[down] - (np.max(u[down]) - 0.03 * T), 0, None)
+        out[f"widest_{side}"] = float(np.sum(rows[down] * w) / np.sum(w))
+    return out
+
+
+def pairs(folder: Path) -> None:
+    """How far the silhouette's landmarks move with the tilt (see the module docstring)."""
+    import cv2
+
+    meta = {m["name"]: m for m in json.loads((folder / "pairs.json").read_text())}
+    moved = {}
+    for m in meta.values():
+        if m["pelvic_tilt_deg"] == 0:
+            continue
+        ref = meta[m["name"].rsplit("_t", 1)[0] + "_t+0"]
+        lv = {}
+        for k in (m, ref):
+            mask = cv2.imread(str(folder / f"{k['name']}_mask.png"), cv2.IMREAD_GRAYSCALE) > 0
+            lv[k["name"]] = _silhouette_levels(mask, k, k["view"] == "front")
+        now, before = lv[m["name"]], lv[ref["name"]]
+        up, down = ("left", "right") if m["pelvic_tilt_deg"] > 0 else ("right", "left")
+        sd = {"left": "L", "right": "R"}
+        row = {}
+        for label, side in (("raised", up), ("lowered", down)):
+            row[f"hip joint, {label}"] = (
+                m[f"hipjoint_{sd[side]}"][1] - ref[f"hipjoint_{sd[side]}"][1]
+            )
+            row[f"waist, {label}"] = now[f"waist_{side}"] - before[f"waist_{side}"]
+            row[f"widest part, {label}"] = now[f"widest_{side}"] - before[f"widest_{side}"]
+            row[f"knee, {label}"] = m[f"knee_{sd[side]}"][1] - ref[f"knee_{sd[side]}"][1]
+        row["crotch"] = now["crotch"] - before["crotch"]
+        key = (m["view"], m["legs"], abs(round(m["pelvic_tilt_deg"])))
+        moved.setdefault(key, []).append(row)
+    names = list(next(iter(moved.values()))[0])
+    print("Downward movement in px against the same body at tilt 0 (mean over bodies and sides):")
+    print("| view, legs, tilt | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for key in sorted(moved):
+        vals = [np.mean([r[n] for r in moved[key]]) for n in names]
+        print(
+            f"| {key[0]}, {key[1]}, {key[2]} deg | " + " | ".join(f"{v:+.0f}" for v in vals) + " |"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--renders", type=Path, required=True)
-    ap.add_argument("--cache", type=Path, required=True)
+    ap.add_argument("--renders", type=Path)
+    ap.add_argument("--cache", type=Path)
+    ap.add_argument("--pairs", type=Path, help="read the tilt pairs in this folder instead")
     ap.add_argument("--remeasure", action="store_true")
     ap.add_argument("--photos", type=Path, help="folder of real photos with SOURCES.tsv")
     ap.add_argument("--photos-cache", type=Path, help="their cached estimates")
     args = ap.parse_args()
+    if args.pairs is not None:
+        pairs(args.pairs)
+        return
+    if args.renders is None or args.cache is None:
+        ap.error("--renders and --cache are required (or --pairs)")
     rows = [r for r in read_tsv(args.renders / "labels.tsv") if r["view"] in ("front", "back")]
     store = args.cache / "angles.json"
     angles = {} if args.remeasure or not store.exists() else json.loads(store.read_text())

@@ -35,6 +35,16 @@ Run from the project root with the generator's venv (see render_retakes.py), one
 Writes to OUT, 720x1280: ``bNNN_pK.jpg`` (JPEG q92), ``bNNN_pK_mask.png`` (exact person mask,
 1-bit PNG), ``labels.tsv`` (columns in ``README.txt``). A rerun into the same folder resumes.
 Everything follows from ``--seed``; body and pose ids pick the random streams.
+
+``--pairs`` renders instead, for a few bodies of the held-out split, the same body from the same
+camera (3 m, hip height, no roll, arms apart, underwear) with the pelvis tilted by -10, -5, 0, 5
+and 10 deg, legs upright or swung by 4 deg: what a tilt changes in the exact silhouette, read by
+``benchmarks/fit_stance.py --pairs OUT`` (``pairs.json`` holds the projected joints)::
+
+    /work/synth-venv/bin/python benchmarks/render_stance.py --pairs --out /work/data/stance-pairs
+
+``--sample NAME`` renders one hip-popped front view for ``sample_images/`` (body 38 of the
+held-out split, tilt 10 deg with the legs swung 5 deg, arms apart, shorts) to OUT/NAME.jpg.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import math
 import os
 import shlex
 import sys
@@ -210,6 +221,84 @@ def render_one(gen, body, b, k, seed, out):
     )
 
 
+PAIR_TILTS = (-10.0, -5.0, 0.0, 5.0, 10.0)
+PAIR_BODIES = (2, 5, 11)  # held-out bodies (body_id % 3 == 2)
+PAIR_SWAY_DEG = 4.0
+
+
+def still_capture():
+    return dict(dist_m=3.0, height_cm=0.0, yaw_deg=0.0, roll_deg=0.0, pp_dx_px=0.0, pp_dy_px=0.0)
+
+
+def render_fixed(gen, body, shape, view, tilt, sway, outfit, focal, seed_bits):
+    """One render of ``shape`` from the still capture; returns (img, mask, joints, pose)."""
+    body.sway = sway
+    pz = body.pose(shape, tilt, 20.0, False, 25.0)
+    V, J = pz["V"], pz["J"]
+    base_az = 180.0 if view == "back" else 0.0
+    if focal is None:
+        focal = focal_for(V, J, body, base_az)
+    cam = camera(V, J, body, still_capture(), base_az, focal)
+    col, layers = gen.vertex_colors(
+        body, pz["restV"], pz["restJ"], np.random.default_rng(seed_bits), outfit, shape["gender"]
+    )
+    img, mask, _ = gen.render(
+        V, body.faces, col, cam, np.random.default_rng([*seed_bits, 2]), pz["restV"][:, 2], layers
+    )
+    J2, _ = gen.project(J, cam)
+    joints = {
+        f"{label}_{sd}": [float(c) for c in J2[body.idx[f"{bone}.{sd}"]][:2]]
+        for label, bone in JOINTS.items()
+        for sd in ("L", "R")
+    }
+    return img, mask, joints, pz, focal
+
+
+def render_pairs(gen, body, out, seed):
+    """The same bodies and camera at several tilts (see the module docstring)."""
+    import json
+
+    meta = []
+    for b in PAIR_BODIES:
+        shape = gen.sample_params(np.random.default_rng([seed, SET_CODE, b]))["shape"]
+        for view in ("front", "back"):
+            focal = None
+            for swung in (False, True):
+                for tilt in PAIR_TILTS:
+                    # Feet towards the free leg's side: the pelvis over the standing foot.
+                    sway = math.copysign(PAIR_SWAY_DEG, tilt) if swung and tilt else 0.0
+                    img, mask, joints, pz, focal = render_fixed(
+                        gen, body, shape, view, tilt, sway, "underwear", focal, [seed, b]
+                    )
+                    name = f"b{b:03d}_{view}_{'swung' if swung else 'upright'}_t{tilt:+.0f}"
+                    save(img, mask, str(out / name))
+                    meta.append(
+                        dict(
+                            name=name,
+                            body_id=b,
+                            view=view,
+                            legs="swung" if swung else "upright",
+                            sway_deg=sway,
+                            pelvic_tilt_deg=round(pz["tilt_meas"], 3),
+                            knee_bend_deg=round(pz["knee_bend"], 2),
+                            **joints,
+                        )
+                    )
+                    print(name, flush=True)
+    (out / "pairs.json").write_text(json.dumps(meta, indent=1))
+
+
+def render_sample(gen, body, out, name, seed):
+    """A clearly hip-popped front view with the legs swung, for sample_images/."""
+    b = 38
+    shape = gen.sample_params(np.random.default_rng([seed, SET_CODE, b]))["shape"]
+    img, mask, joints, pz, _ = render_fixed(
+        gen, body, shape, "front", 10.0, 5.0, "shorts", None, [seed, b, 7]
+    )
+    save(img, mask, str(out / name))
+    print(name, f"tilt {pz['tilt_meas']:+.2f} knee bend {pz['knee_bend']:.1f}", joints)
+
+
 README = """\
 Stances of rendered bodies, made by silhouette's benchmarks/render_stance.py with the anny
 generator ({generator}, unchanged). Made in {cwd} with ANNY_CACHE_DIR={cache} by:
@@ -257,6 +346,8 @@ def main():
     ap.add_argument("--bodies", type=int, default=150)
     ap.add_argument("--poses", type=int, default=4, help="poses per body")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pairs", action="store_true", help="render the tilt pairs instead")
+    ap.add_argument("--sample", metavar="NAME", help="render the sample image NAME instead")
     ap.add_argument(
         "--generator",
         type=Path,
@@ -269,6 +360,13 @@ def main():
     gen.torch.set_num_threads(1)  # one core: others share this machine
     gen.cv2.setNumThreads(1)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.pairs or args.sample:
+        body = sway_body(gen)
+        if args.pairs:
+            render_pairs(gen, body, args.out, args.seed)
+        else:
+            render_sample(gen, body, args.out, args.sample, args.seed)
+        return
     labels = args.out / "labels.tsv"
     done = {}
     if labels.exists():
