@@ -88,6 +88,10 @@ def test_perspective_and_stance_and_clothing_each_break_comparability():
     assert compare_capture(ref, dressed).reasons == (
         "different clothing at the left hip (outline: body in the reference, clothing here)",
     )
+    # A harder-to-see edge is no change of clothing.
+    faint = CaptureSignature(0.0, 0.0, 0.57, 0.3, False, "uncertain", "body")
+    assert compare_capture(ref, faint).comparable
+    assert not compare_capture(faint, dressed).comparable
     # A missing value is no evidence either way.
     unknown = CaptureSignature(None, None, None, None, None, None, None)
     assert compare_capture(ref, unknown).comparable

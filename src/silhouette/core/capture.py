@@ -153,7 +153,9 @@ def compare_capture(
         reasons.append(f"a hip-popped stance in {than}, not in this one")
     for side in ("left", "right"):
         ref_o, o = getattr(reference, f"outline_{side}"), getattr(other, f"outline_{side}")
-        if ref_o is not None and o is not None and ref_o != o:
+        # A garment edge that came or went changes the outline; an edge that
+        # is only harder to see ('uncertain') lowers the confidence instead.
+        if ref_o is not None and o is not None and ref_o != o and "clothing" in (ref_o, o):
             reasons.append(
                 f"different clothing at the {side} hip (outline: {ref_o} in {than}, {o} here)"
             )
