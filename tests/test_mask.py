@@ -77,6 +77,24 @@ def test_the_region_with_the_torso_is_the_person():
     assert cut_to_a_rim(person.soft[:, 300:], mask)
 
 
+@pytest.mark.parametrize("dy, dx", [(0, 0), (1, 3), (6, 5)])
+def test_a_blank_margin_changes_nothing(dy, dx):
+    # Regions are labelled within the box around the mask: wherever that box
+    # starts, the same person is kept and the same other regions are cut.
+    mask, lm = scene()
+    h = round(0.3 * body_area(mask) / 150)
+    other = with_block(with_block(mask, slice(0, h), slice(0, 150)), slice(5, h), slice(450, 600))
+    pad = np.zeros((mask.shape[0] + 2 * dy + 2, mask.shape[1] + 2 * dx + 2), np.float32)
+    pad[2 * dy : 2 * dy + mask.shape[0], 2 * dx : 2 * dx + mask.shape[1]] = other
+    moved = type(lm)(lm.xy + np.array([2.0 * dx, 2.0 * dy]), lm.visibility, lm.world)
+    person, expected = select_person(pad, moved), select_person(other, lm)
+    assert person.other_regions == expected.other_regions == 2
+    np.testing.assert_array_equal(
+        person.soft[2 * dy : 2 * dy + mask.shape[0], 2 * dx : 2 * dx + mask.shape[1]],
+        expected.soft,
+    )
+
+
 def test_no_region_no_person():
     mask, lm = scene()
     assert select_person(np.zeros_like(mask), lm) is None
