@@ -192,6 +192,28 @@ def test_the_waistband_reads_the_same_wherever_the_body_stands_in_the_photo():
     assert waistband_angle(big_rgb, big_mask, frame_of(big_mask, big_lm)) == here
 
 
+def test_the_waistband_beyond_the_photos_edge_repeats_the_edge_pixels():
+    # A photo cut through the hips, 0.25 T left of the axis: the band's patch
+    # (0.28 T either side) reaches past the edge, where the photo's edge
+    # pixels are repeated and the mask is empty. Padding the photo with its
+    # own edge pixels, and the mask with nothing, must read the same. (The
+    # body frame is the whole scene's, moved with the cut: the cut photo
+    # loses a shoulder.)
+    mask, lm = scene()
+    rgb = with_band(mask, lm, 6.0)
+    frame = frame_of(mask, lm)
+    cut = round(float(frame.origin[0]) - 0.25 * T)
+    mask_cut, rgb_cut = mask[:, cut:], rgb[:, cut:]
+    frame_cut = replace(frame, origin=frame.origin - np.array([cut, 0.0]))
+    at_edge = waistband_angle(rgb_cut, mask_cut, frame_cut)
+    pad = 40
+    rgb_pad = np.pad(rgb_cut, ((0, 0), (pad, 0), (0, 0)), mode="edge")
+    mask_pad = np.pad(mask_cut, ((0, 0), (pad, 0)))
+    frame_pad = replace(frame_cut, origin=frame_cut.origin + np.array([pad, 0.0]))
+    assert at_edge == pytest.approx(6.0, abs=0.6)
+    assert waistband_angle(rgb_pad, mask_pad, frame_pad) == at_edge
+
+
 def test_no_waistband_or_a_faint_one_is_no_cue():
     mask, lm = scene()
     frame = frame_of(mask, lm)
