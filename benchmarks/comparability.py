@@ -17,7 +17,7 @@ within the measurement's noise -- p90 of the exact-mask change <= the within-pho
 points) -- and at which MediaPipe's p90 stays under the smallest detectable change (0.7 points),
 so no re-take at that level reads as a change; and the signature value that level reads as, set
 beside the limit in ``silhouette.core.capture``; how the signature follows each factor; the
-share of re-takes a few limits on the measured yaw would keep. Last, the issue's distance
+share of re-takes that candidate limits on the signature would keep. Last, the issue's distance
 target: the same render at 2.5 and 3.5 m (against each other).
 
 Run from the project root, with one or more camera-factor sets (bodies with the same id and
@@ -307,16 +307,27 @@ def slopes(cells: dict, base: dict) -> str:
     return "\n".join(out)
 
 
-def yaw_limits(cells: dict, candidates=(4.0, 5.0, MAX_YAW_CHANGE_DEG, 8.0)) -> str:
-    """Per true turn: the share of re-takes a limit on the measured yaw change keeps."""
-    cols = " | ".join(f"limit {c:g} deg" for c in candidates)
-    rows = [f"| true turn | {cols} |", "|---|" + "---|" * len(candidates)]
-    for (factor, level), c in sorted(cells.items()):
-        if factor != "yaw":
+#: Candidate limits on the signature's change, per factor (the present one among them).
+CANDIDATES = {
+    "yaw": (4.0, 5.0, MAX_YAW_CHANGE_DEG, 8.0),
+    "height": (100 * MAX_PERSPECTIVE_CHANGE, 15.0, 20.0, 25.0, 30.0),
+    "roll": (MAX_ROLL_CHANGE_DEG, 10.0, 15.0, 20.0),
+}
+
+
+def signature_limits(cells: dict, factor: str) -> str:
+    """Per true level: the share of re-takes that a limit on the signature's change keeps
+    (measured yaw or roll change in degrees, perspective change in per cent)."""
+    candidates = CANDIDATES[factor]
+    unit = " %" if factor == "height" else " deg"
+    cols = " | ".join(f"limit {c:g}{unit}" for c in candidates)
+    rows = [f"| true {factor} | {cols} |", "|---|" + "---|" * len(candidates)]
+    for (f, level), c in sorted(cells.items()):
+        if f != factor:
             continue
         r = np.abs(np.asarray(c["read"]))
         rows.append(
-            f"| {level:+g} deg | "
+            f"| {level:+g} {FACTORS[factor][1]} | "
             + " | ".join(f"{100 * np.mean(r <= x):.0f}%" for x in candidates)
             + " |"
         )
@@ -398,7 +409,12 @@ def main() -> None:
     print("### Each camera factor against the body's base photo\n\n" + level_table(cells) + "\n")
     print("### Limits\n\n" + limits_table(cells) + "\n")
     print("### What the capture signature reads\n\n" + slopes(cells, base) + "\n")
-    print("### Re-takes a limit on the measured yaw change keeps\n\n" + yaw_limits(cells) + "\n")
+    for factor in CANDIDATES:
+        print(
+            f"### Re-takes that a limit on the signature keeps: {factor}\n\n"
+            + signature_limits(cells, factor)
+            + "\n"
+        )
     print("### The same render at 2.5 m and at 3.5 m\n\n" + distance_target(photos))
 
 
