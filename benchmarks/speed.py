@@ -233,7 +233,10 @@ STAGES = [
     ("silhouette.core.hips", "arm_overlap", "  arm and hand checks"),
     ("silhouette.core.hips", "dip_of_profile", "  dip (hull, held depth)"),
     ("silhouette.core.measure", "estimate_posture", "posture"),
+    ("silhouette.core.posture", "outline_angles", "  its outline (two more traces, matched)"),
+    ("silhouette.core.posture", "waistband_angle", "  its waistband"),
     ("silhouette.core.measure", "_outline_evidence", "clothing evidence (colour strips)"),
+    ("silhouette.core.measure", "hips_lab", "  L*a*b* patches"),
     ("silhouette.core.measure", "score_side", "scoring"),
 ]
 
@@ -293,11 +296,14 @@ def bench_stages(paths, repeat):
     order = ["whole analysis", "pose model (MediaPipe)"] + [s[2] for s in STAGES]
     order.append("the rest (frame, view, widths, notices, result, rescaling)")
     total = statistics.median(d["whole analysis"] for d in per_photo)
+    model = statistics.median(d["pose model (MediaPipe)"] for d in per_photo)
     out = []
     for label in order:
         if any(label in d for d in per_photo):
             vals = [d.get(label, 0.0) for d in per_photo]
-            out.append((label, f"{statistics.median(vals):.1f}", f"{statistics.mean(vals):.1f}"))
+            med = statistics.median(vals)
+            share = "" if label.startswith(" ") else f"{med / model:.2f}"
+            out.append((label, f"{med:.1f}", f"{statistics.mean(vals):.1f}", share))
     return out, total
 
 
@@ -515,8 +521,8 @@ def main() -> None:
     if stages:
         table, total = stages
         print(f"Per stage, Analyzer.analyze on a decoded photo (whole: {total:.0f} ms median):\n")
-        print("| stage | median ms | mean ms |")
-        print("|---|---|---|")
+        print("| stage | median ms | mean ms | median over the pose model's |")
+        print("|---|---|---|---|")
         for r in table:
             print("| " + " | ".join(r) + " |")
 
