@@ -47,7 +47,7 @@ def test_each_photo_is_judged_against_the_earliest_straight_photo_of_its_view():
 
 
 def test_a_named_reference_holds_for_its_view_only():
-    records = [rec("a.jpg", 1), rec("b.jpg", 2, perspective=0.7), rec("c.jpg", 3, view="back")]
+    records = [rec("a.jpg", 1), rec("b.jpg", 2, perspective=0.8), rec("c.jpg", 3, view="back")]
     v = verdicts(records, reference="b.jpg")
     assert v["b.jpg"]["comparable"] and v["a.jpg"]["reference"] == "b.jpg"
     assert v["a.jpg"]["reasons"] == ["taken from lower down than the reference photo"]
