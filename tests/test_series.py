@@ -111,3 +111,40 @@ def test_the_before_after_pair_is_the_first_and_latest_comparable_of_the_main_vi
     assert (first.file, last.file) == ("e.jpg", "g.jpg")
     assert before_after_pair(judge_series(records[:1])) is None
     assert before_after_pair(records) is None  # not judged: nothing to show
+
+
+def test_a_named_reference_is_found_under_the_name_the_records_print():
+    # On Linux a file name is bytes: a tab or a byte that is not UTF-8 reaches
+    # Python as itself or as a surrogate escape, and the records keep the name
+    # escaped (printable). The name as the user typed it still names the photo.
+    import os
+
+    raw_tab, raw_byte = "week\t1.jpg", os.fsdecode(b"caf\xe9.jpg")
+    records = [rec("week\\x091.jpg", 1), rec("caf\\xe9.jpg", 2, perspective=0.8)]
+    assert references(records, raw_tab)["front"].file == "week\\x091.jpg"
+    assert references(records, raw_byte)["front"].file == "caf\\xe9.jpg"
+    # The escaped spelling (as results.jsonl shows it) names it too.
+    assert references(records, "caf\\xe9.jpg")["front"].file == "caf\\xe9.jpg"
+
+
+def test_photos_of_one_day_make_no_before_and_after():
+    # One session (front photos minutes apart): no change of the body to show.
+    def at(name, minute):
+        r = rec(name, 5)
+        return BatchRecord(
+            r.file, r.key, r.status, f"2024-03-05T08:{minute:02d}:00", "filename", result=r.result
+        )
+
+    same_day = [at("a.jpg", 0), at("b.jpg", 5), at("c.jpg", 10)]
+    assert before_after_pair(judge_series(same_day)) is None
+    first, last = before_after_pair(judge_series([*same_day, rec("d.jpg", 6)]))
+    assert (first.file, last.file) == ("a.jpg", "d.jpg")
+
+
+def test_a_copy_named_as_reference_names_the_photo_it_copies():
+    records = [
+        rec("a.jpg", 1),
+        rec("b.jpg", 2, perspective=0.8),
+        BatchRecord.duplicate("sub/b copy.jpg", "b.jpg", "b.jpg"),
+    ]
+    assert references(records, "sub/b copy.jpg")["front"].file == "b.jpg"

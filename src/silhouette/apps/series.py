@@ -21,6 +21,7 @@ from typing import Any
 
 from ..core.capture import compare_capture
 from ..errors import InvalidInputError
+from ..files import printable
 from ..results import CaptureSignature
 from .records import BatchRecord, Status
 from .store import date_order
@@ -71,8 +72,10 @@ def references(records: Sequence[BatchRecord], named: str | None = None) -> dict
     ----------
     records : sequence of BatchRecord
     named : str, optional
-        A photo's file name (as in the records) the user chose as reference;
-        it is the reference of its own view.
+        A photo's file name inside the folder the user chose as reference;
+        it is the reference of its own view. Matched as the records spell it
+        (:func:`silhouette.files.printable`: control characters and bytes
+        that are not UTF-8 escaped).
 
     Raises
     ------
@@ -82,6 +85,10 @@ def references(records: Sequence[BatchRecord], named: str | None = None) -> dict
     ordered = [r for r in date_order(records) if _view(r) is not None and _signature(r)]
     refs: dict[str, BatchRecord] = {}
     if named is not None:
+        named = printable(named)
+        # A byte-identical copy names the photo it copies (recorded once).
+        copied = {r.file: r.duplicate_of for r in records if r.duplicate_of is not None}
+        named = copied.get(named, named)
         chosen = next((r for r in ordered if r.file == named), None)
         if chosen is None:
             raise InvalidInputError(
@@ -197,7 +204,8 @@ def before_after_pair(records: Sequence[BatchRecord]) -> tuple[BatchRecord, Batc
     """The first and the latest comparable dated photos of the series' main view.
 
     The main view is the one with the most comparable dated photos (front on
-    a tie). None when it has fewer than two, or they are all of one moment.
+    a tie). None when it has fewer than two, or they are all of one day (one
+    session: photos minutes apart show no change of the body).
     """
     usable = [
         r
@@ -210,6 +218,6 @@ def before_after_pair(records: Sequence[BatchRecord]) -> tuple[BatchRecord, Batc
     by_view = {v: [r for r in usable if _view(r) == v] for v in SERIES_VIEWS}
     main = max(SERIES_VIEWS, key=lambda v: len(by_view[v]))
     rs = by_view[main]
-    if len(rs) < 2 or rs[0].when == rs[-1].when:
+    if len(rs) < 2 or rs[0].when.date() == rs[-1].when.date():
         return None
     return rs[0], rs[-1]
