@@ -701,3 +701,32 @@ def test_each_photo_is_judged_against_the_reference_and_the_report_shows_before_
     # A name that is no photo of the folder is a usage error, before any work.
     p = fake("batch", folder, "--reference", "nobody.jpg")
     assert p.returncode == 2 and "--reference nobody.jpg: no such photo" in p.stderr
+
+
+def test_a_reference_given_as_a_path_to_it_is_its_name_inside_the_folder(tmp_path):
+    # The shell completes `progress/IMG_...`: a path from where the command runs.
+    folder = tmp_path / "progress"
+    made = photos(folder, 3)
+    out = folder / "silhouette-results"
+    for given, cwd in ((f"progress/{made[1].name}", tmp_path), (made[2], folder)):
+        p = fake(
+            "batch",
+            "progress" if cwd == tmp_path else ".",
+            "--workers",
+            "1",
+            "--reference",
+            given,
+            cwd=cwd,
+        )
+        assert p.returncode == 0, p.stderr
+        assert {r["comparison"]["reference"] for r in log(out)} == {Path(given).name}
+    # A file outside the folder is no photo of it, before any work.
+    shutil.copy(made[0], tmp_path / made[0].name)
+    p = fake("batch", folder, "--reference", tmp_path / "progress" / ".." / made[0].name)
+    assert p.returncode == 2 and "no such photo in" in p.stderr
+    # A photo of a sub-folder needs --recursive to be analysed at all.
+    (folder / "old").mkdir()
+    shutil.copy(made[0], folder / "old" / "IMG_20220101_0800.png")
+    p = fake("batch", folder, "--reference", "old/IMG_20220101_0800.png")
+    assert p.returncode == 2 and "add --recursive" in p.stderr
+    assert json.loads((out / "series.json").read_text())["reference"] == made[2].name

@@ -426,8 +426,8 @@ def _batch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else args.folder / "silhouette-results"
     if args.reference is not None:
-        args.reference = Path(args.reference).as_posix()
-        if not (args.folder / args.reference).is_file():
+        name = _name_inside(args.folder, Path(args.reference))
+        if name is None:
             _batch_parser().print_usage(sys.stderr)
             _error(
                 prog,
@@ -435,6 +435,15 @@ def _batch(args: argparse.Namespace) -> int:
                 f"{printable(str(args.folder))} (give its name inside the folder)",
             )
             return EXIT_USAGE
+        if "/" in name and not args.recursive:
+            _batch_parser().print_usage(sys.stderr)
+            _error(
+                prog,
+                f"--reference {printable(args.reference)} is in a sub-folder; add --recursive "
+                "to analyse the sub-folders",
+            )
+            return EXIT_USAGE
+        args.reference = name
     from tqdm import tqdm
 
     from ..errors import InvalidInputError
@@ -550,6 +559,22 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"  note: {printable(note)}")
     print(f"Report: {printable(str(report))}")
     return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
+
+
+def _name_inside(folder: Path, photo: Path) -> str | None:
+    """``photo``'s name inside ``folder``: as given, or a path to it (``FOLDER/a.jpg``,
+    as the shell completes it) made relative to the folder; None when it is no
+    file inside the folder."""
+    if not photo.is_absolute() and (folder / photo).is_file():
+        return photo.as_posix()
+    if photo.is_file():
+        for inside, outer in (
+            (Path(os.path.abspath(photo)), Path(os.path.abspath(folder))),
+            (photo.resolve(), folder.resolve()),
+        ):
+            if inside.is_relative_to(outer):
+                return inside.relative_to(outer).as_posix()
+    return None
 
 
 def _batch_summary(summary) -> str:
