@@ -192,3 +192,36 @@ def _offset(full: np.ndarray, part: np.ndarray) -> tuple[int, int]:
     score = cv2.matchTemplate(full, part[top : top + 80, left : left + 80], cv2.TM_SQDIFF)
     y, x = np.unravel_index(np.argmin(score), score.shape)
     return int(x) - left, int(y) - top
+
+
+def test_a_front_and_a_back_view_are_not_aligned_and_the_picture_says_why(monkeypatch):
+    # The person's left hip is on the image right in a front view and on the
+    # image left in a back view: no rotation and scale carries one onto the
+    # other, so the earlier outline is not drawn at all.
+    from dataclasses import replace
+
+    import silhouette.draw as draw
+
+    front = measure(*scene(Body(dip_left_px=8.0)))
+    back = replace(front, view="back")
+    c = compare(back, front)
+    assert not c.comparable and c.transform is None
+    assert compare(front, front).transform is not None
+    said = []
+    real = draw._comparison_summary
+    monkeypatch.setattr(draw, "_comparison_summary", lambda *a: said.append(a) or real(*a))
+    photo = np.zeros((900, 600, 3), np.uint8)
+    annotate_comparison(photo, back, front, c)
+    (((first, _), *_),) = [real(*a) for a in said]
+    assert "(not drawn: the photos show different views)" in first
+
+
+def test_a_change_of_centimetres_that_rounds_to_zero_is_plus_zero():
+    from silhouette.apps.cli import format_comparison
+    from silhouette.draw import _change_lines
+
+    tiny = SideChange("left", 0.030, 0.0299, -0.0001, 1.02, 1.0, -0.02, beyond_noise=False)
+    c = Comparison(left=tiny, right=SideChange("right"), comparable=True)
+    text = format_comparison(c, "a.jpg", "b.jpg")
+    assert "+0.0 points, +0.0 cm" in text and "-0.0" not in text
+    assert _change_lines(tiny)[1:] == ["+0.0 points (within noise)", "+0.0 cm"]

@@ -163,3 +163,20 @@ def test_copies_and_notes_are_shown():
 def test_an_empty_folder_says_so():
     html = render_report([], folder="f")
     assert "No photos were found in this folder." in html and "<svg" not in html
+
+
+def test_the_before_after_panel_never_says_minus_zero():
+    from silhouette.apps.report import before_after_panel
+
+    # The left dip 0.02 points shallower: rounds to zero points, said "+0.0".
+    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
+    records = [
+        BatchRecord(n, n, Status.MEASURED, d, "filename", result=result(*lr), comparison=same)
+        for n, d, lr in (
+            ("a.jpg", "2024-01-01T08:00:00", (0.0302, 0.02)),
+            ("b.jpg", "2024-02-01T08:00:00", (0.0300, 0.02)),
+        )
+    ]
+    left, right = before_after_panel(records)["lines"]
+    assert "(+0.0 points of hip width): no clear change" in left
+    assert "(+0.0 points of hip width)" in right

@@ -665,7 +665,14 @@ def annotate_comparison(
     body = _body_polygon(sides)
     if body is not None:
         cv2.fillPoly(busy, [body], 1)
-    _summary_panels(out, busy, _comparison_summary(comparison, m is not None), unit, y1 - y0)
+    why_not = None
+    if m is None:
+        why_not = (
+            "the photos show different views"
+            if before.view != after.view
+            else "too few joints seen in both"
+        )
+    _summary_panels(out, busy, _comparison_summary(comparison, why_not), unit, y1 - y0)
     xs = np.concatenate([s.outline[:, 0] for s in sides])
     xs = xs[np.isfinite(xs)]
     centre_x = float(np.mean(xs)) if xs.size else (x1 - x0) / 2.0
@@ -691,15 +698,17 @@ def _change_lines(change: SideChange) -> list[str]:
     verdict = "" if change.beyond_noise else " (within noise)"
     lines = [f"{name}: {before} -> {after}", f"{points:+.1f} points{verdict}"]
     if change.change_cm is not None:
-        lines.append(f"{change.change_cm:+.1f} cm")
+        lines.append(f"{round(change.change_cm, 1) + 0.0:+.1f} cm")  # never "-0.0"
     return lines
 
 
-def _comparison_summary(c: Comparison, aligned: bool) -> list[tuple[str, tuple[int, int, int]]]:
+def _comparison_summary(
+    c: Comparison, why_not: str | None
+) -> list[tuple[str, tuple[int, int, int]]]:
     lines = [
         (
             "Later photo; the earlier outline is the dashed white line"
-            + ("" if aligned else " (not drawn: too few joints seen in both)")
+            + ("" if why_not is None else f" (not drawn: {why_not})")
             + ". Left and right are the person's own sides.",
             _WHITE,
         )

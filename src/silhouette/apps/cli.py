@@ -389,7 +389,7 @@ def format_comparison(comparison, before: str, after: str) -> str:
             verdict = "no clear change (within the measurement's noise)"
         else:
             verdict = "deeper" if change.change_ratio > 0 else "shallower"
-        cm = f", {change.change_cm:+.1f} cm" if change.change_cm is not None else ""
+        cm = "" if change.change_cm is None else f", {round(change.change_cm, 1) + 0.0:+.1f} cm"
         lines.append(
             f"  {change.side:5s}  {format_percent(change.before_ratio):>5s} -> "
             f"{format_percent(change.after_ratio):>5s} of hip width "

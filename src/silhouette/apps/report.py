@@ -193,9 +193,10 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
             if abs(change) < SMALLEST_DETECTABLE_CHANGE
             else ("deeper" if change > 0 else "shallower")
         )
+        points = round(100 * change, 1) + 0.0  # never "-0.0"
         lines.append(
             f"{name}: {format_percent(a)} then, {format_percent(b)} now "
-            f"({100 * change:+.1f} points of hip width): {verdict}."
+            f"({points:+.1f} points of hip width): {verdict}."
         )
 
     def who(r: BatchRecord) -> dict[str, str]:

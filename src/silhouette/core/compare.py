@@ -90,7 +90,8 @@ def compare(before: Analysis, after: Analysis) -> Comparison:
         Per side the two depths and their change (ratio of hip width, and cm
         when both photos have a scale), whether the change is larger than
         the measurement's noise, the capture verdict with its reasons, and the
-        transform from ``before``'s pixels to ``after``'s.
+        transform from ``before``'s pixels to ``after``'s (None when fewer than
+        three of the joints are seen in both, or the views differ).
 
     Examples
     --------
@@ -138,6 +139,10 @@ def _side_change(side: str, before: Analysis, after: Analysis) -> SideChange:
 
 def _alignment(before: Analysis, after: Analysis) -> npt.NDArray[np.float64] | None:
     if before.landmarks is None or after.landmarks is None:
+        return None
+    if before.view != after.view:
+        # Front against back: each side is on the other side of the photo,
+        # a mirror no rotation and scale can follow.
         return None
     idx = list(ALIGNMENT_LANDMARKS)
     vis = np.minimum(before.landmarks[idx, 2], after.landmarks[idx, 2])
