@@ -163,6 +163,44 @@ def test_the_strip_median_without_gaps_is_numpys_median_bit_for_bit():
         assert np.array_equal(got, np.nanmedian(x, axis=1))
 
 
+@pytest.mark.parametrize(
+    "roll_deg, x1",
+    [
+        (0.0, 600),
+        (7.0, 600),  # a rolled camera: the strips run across image rows
+        (-5.0, 436),  # the photo's edge just past the person's left hip: samples off it
+    ],
+)
+def test_the_converted_patches_give_the_whole_crops_evidence(roll_deg, x1):
+    # hips_lab(..., profiles) converts only the pixels the colour strips read.
+    from dataclasses import fields
+
+    from silhouette.core.anatomy import BANDS, body_frame
+    from silhouette.core.clothing import hips_lab, judge_outline
+    from silhouette.core.outline import side_profile
+    from support.bodies import crop_columns, rotate
+
+    mask, lm = crop_columns(*rotate(*scene(DIP), roll_deg), 0, x1)
+    noise = np.random.default_rng(7).integers(-40, 41, (*mask.shape, 3))
+    rgb = np.clip(image_for(mask) + noise, 0, 255).astype(np.uint8)
+    frame = body_frame(lm, mask.shape)
+    t = frame.torso_px
+    profiles = [
+        side_profile(
+            mask, frame, lm, side, v_top=BANDS.window_top * t, v_bottom=BANDS.window_bottom * t
+        )
+        for side in ("left", "right")
+    ]
+    whole, whole_frame = hips_lab(rgb, frame)
+    patches, patch_frame = hips_lab(rgb, frame, profiles)
+    assert patches.shape == whole.shape
+    for p in profiles:
+        a = judge_outline(whole, whole_frame, p, p.valid, 250.0, 0.0)
+        b = judge_outline(patches, patch_frame, p, p.valid, 250.0, 0.0)
+        for f in fields(a):
+            np.testing.assert_array_equal(getattr(b, f.name), getattr(a, f.name))
+
+
 def test_the_line_fit_is_polyfits_line():
     from silhouette.core.clothing import _fit_line
 
