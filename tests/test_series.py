@@ -13,9 +13,18 @@ from silhouette.results import CaptureSignature
 STRAIGHT = CaptureSignature(0.0, 0.0, 0.57, 0.3, False, "body", "body")
 
 
-def rec(name, day, view="front", capture=STRAIGHT, status=Status.MEASURED, **changes):
+def rec(
+    name,
+    day,
+    view="front",
+    capture=STRAIGHT,
+    status=Status.MEASURED,
+    depths=(0.02, 0.02),
+    **changes,
+):
     sig = None if capture is None else CaptureSignature(**(capture.to_dict() | changes))
-    result = {"view": view, "capture": None if sig is None else sig.to_dict()}
+    sides = {s: {"dip_depth_ratio": d} for s, d in zip(("left", "right"), depths, strict=True)}
+    result = {"view": view, "capture": None if sig is None else sig.to_dict(), "sides": sides}
     date = None if day is None else f"2024-03-{day:02d}T08:00:00"
     return BatchRecord(name, name, status, date, "filename", result=result)
 
@@ -148,3 +157,25 @@ def test_a_copy_named_as_reference_names_the_photo_it_copies():
         BatchRecord.duplicate("sub/b copy.jpg", "b.jpg", "b.jpg"),
     ]
     assert references(records, "sub/b copy.jpg")["front"].file == "b.jpg"
+
+
+def test_the_before_after_pair_has_a_side_measured_in_both_photos():
+    # Photos where no side was measured (arms on the hips) show no change:
+    # not counted for the main view, and never one of the pair.
+    unmeasured = dict(depths=(None, None))
+    records = [
+        rec("f1.jpg", 1),
+        rec("f2.jpg", 8),
+        rec("b1.jpg", 1, view="back", depths=(0.02, None)),
+        rec("b2.jpg", 8, view="back", **unmeasured),
+        rec("b3.jpg", 9, view="back", **unmeasured),
+        rec("f3.jpg", 15, depths=(None, 0.03)),  # the right side only
+    ]
+    first, last = before_after_pair(judge_series(records))
+    assert (first.file, last.file) == ("f1.jpg", "f3.jpg")
+    # The latest with a side measured in the first as well.
+    records[0] = rec("f1.jpg", 1, depths=(0.02, None))
+    first, last = before_after_pair(judge_series(records))
+    assert (first.file, last.file) == ("f1.jpg", "f2.jpg")
+    # Only the back view left, with one measured photo: no pair.
+    assert before_after_pair(judge_series(records[2:5])) is None

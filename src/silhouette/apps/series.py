@@ -203,9 +203,10 @@ def sessions(records: Sequence[BatchRecord]) -> list[Session]:
 def before_after_pair(records: Sequence[BatchRecord]) -> tuple[BatchRecord, BatchRecord] | None:
     """The first and the latest comparable dated photos of the series' main view.
 
-    The main view is the one with the most comparable dated photos (front on
-    a tie). None when it has fewer than two, or they are all of one day (one
-    session: photos minutes apart show no change of the body).
+    The main view is the one with the most comparable dated photos with a
+    measured side (front on a tie); the latest is the latest with a side
+    measured in the first as well. None when there is no such pair, or it is
+    of one day (one session: photos minutes apart show no change of the body).
     """
     usable = [
         r
@@ -214,10 +215,20 @@ def before_after_pair(records: Sequence[BatchRecord]) -> tuple[BatchRecord, Batc
         and r.when is not None
         and r.comparison is not None
         and r.comparison["comparable"]
+        and _measured_sides(r)
     ]
     by_view = {v: [r for r in usable if _view(r) == v] for v in SERIES_VIEWS}
     main = max(SERIES_VIEWS, key=lambda v: len(by_view[v]))
     rs = by_view[main]
-    if len(rs) < 2 or rs[0].when.date() == rs[-1].when.date():
+    if len(rs) < 2:
         return None
-    return rs[0], rs[-1]
+    first = rs[0]
+    last = next((r for r in reversed(rs[1:]) if _measured_sides(r) & _measured_sides(first)), None)
+    if last is None or first.when.date() == last.when.date():
+        return None
+    return first, last
+
+
+def _measured_sides(r: BatchRecord) -> set[str]:
+    sides = (r.result or {}).get("sides") or {}
+    return {s for s in ("left", "right") if (sides.get(s) or {}).get("dip_depth_ratio") is not None}
