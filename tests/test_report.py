@@ -180,3 +180,21 @@ def test_the_before_after_panel_never_says_minus_zero():
     left, right = before_after_panel(records)["lines"]
     assert "(+0.0 points of hip width): no clear change" in left
     assert "(+0.0 points of hip width)" in right
+
+
+def test_the_before_after_panel_names_its_view():
+    # Back photos only: the panel says the pair is of back photos.
+    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
+    res = result(0.03, 0.02) | {"view": "back"}
+    records = [
+        BatchRecord(n, n, Status.MEASURED, d, "filename", result=res, comparison=same)
+        for n, d in (("a.jpg", "2024-01-01T08:00:00"), ("b.jpg", "2024-02-01T08:00:00"))
+    ]
+    html = write_report_html(records)
+    assert "The first and the latest back photos taken like the back reference" in html
+
+
+def write_report_html(records) -> str:
+    from silhouette.apps.report import before_after_panel
+
+    return render_report(records, folder="f", before_after=before_after_panel(records))

@@ -202,7 +202,8 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
     def who(r: BatchRecord) -> dict[str, str]:
         return {"file": r.file, "date": f"{r.when:%d %b %Y}"}
 
-    return {"before": who(first), "after": who(last), "lines": lines, "image": None}
+    view = first.result["view"]
+    return {"before": who(first), "after": who(last), "view": view, "lines": lines, "image": None}
 
 
 def _sessions(ordered: Sequence[BatchRecord]) -> list[Session]:
