@@ -730,3 +730,22 @@ def test_a_reference_given_as_a_path_to_it_is_its_name_inside_the_folder(tmp_pat
     p = fake("batch", folder, "--reference", "old/IMG_20220101_0800.png")
     assert p.returncode == 2 and "add --recursive" in p.stderr
     assert json.loads((out / "series.json").read_text())["reference"] == made[2].name
+
+
+def test_ctrl_c_while_the_before_after_picture_is_drawn_still_writes_the_report(
+    tmp_path, monkeypatch, capsys
+):
+    from silhouette.apps import batch, before_after, cli
+    from support import fakemodel
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "_default_analyzer", fakemodel.make_analyzer)
+    monkeypatch.setattr(before_after, "write_before_after", interrupted)
+    folder = tmp_path / "progress"
+    photos(folder, 2)
+    assert cli.main(["batch", str(folder), "--workers", "1"]) == cli.EXIT_INTERRUPTED
+    out = folder / "silhouette-results"
+    assert len(log(out)) == 2 and (out / "report.html").is_file()
+    assert "interrupted while drawing the before/after picture" in capsys.readouterr().err

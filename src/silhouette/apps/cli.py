@@ -537,13 +537,25 @@ def _batch(args: argparse.Namespace) -> int:
         from . import batch
         from .before_after import write_before_after
 
-        write_before_after(
-            summary.records,
-            args.folder,
-            out,
-            analyzer_factory=partial(batch._default_analyzer, AnalyzerOptions()),
-            height_cm=args.height_cm,
-        )
+        try:
+            write_before_after(
+                summary.records,
+                args.folder,
+                out,
+                analyzer_factory=partial(batch._default_analyzer, AnalyzerOptions()),
+                height_cm=args.height_cm,
+            )
+        except KeyboardInterrupt:
+            # Every photo is saved: the report is still written, without the picture.
+            report = write_report(
+                summary.records, out, folder=name, include_posed=args.include_posed
+            )
+            print(
+                f"{prog}: interrupted while drawing the before/after picture; every photo is "
+                f"saved in {printable(str(out))} and shown in {printable(str(report))}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
         report = write_report(summary.records, out, folder=name, include_posed=args.include_posed)
     if summary.found == 0:
         print(
