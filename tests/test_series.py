@@ -179,3 +179,25 @@ def test_the_before_after_pair_has_a_side_measured_in_both_photos():
     assert (first.file, last.file) == ("f1.jpg", "f2.jpg")
     # Only the back view left, with one measured photo: no pair.
     assert before_after_pair(judge_series(records[2:5])) is None
+
+
+def test_a_hip_popped_reference_is_pointed_out_by_the_command():
+    # Named by the user: every straight photo is then "not comparable", and
+    # the reference itself, hip-popped, is left out of the trend.
+    from silhouette.apps.cli import _reference_notes
+
+    records = [rec("a.jpg", 1), rec("p.jpg", 2, hip_popped=True), rec("b.jpg", 3, view="back")]
+    for r in records:
+        r.result["stance"] = {"hip_popped": r.result["capture"]["hip_popped"]}
+    judged = judge_series(records, reference="p.jpg")
+    assert {r.file: r.comparison["comparable"] for r in judged} == {
+        "a.jpg": False,
+        "p.jpg": True,
+        "b.jpg": True,
+    }
+    (note,) = _reference_notes(judged, include_posed=False)
+    assert note.startswith("the reference photo p.jpg has a hip-popped stance")
+    assert (
+        _reference_notes(judge_series(records, reference="p.jpg", include_posed=True), True) == []
+    )
+    assert _reference_notes(judge_series(records), include_posed=False) == []

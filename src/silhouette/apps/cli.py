@@ -567,7 +567,7 @@ def _batch(args: argparse.Namespace) -> int:
     print(_batch_summary(summary))
     for name_, message in summary.errors:
         print(f"  ! {printable(name_)}: {printable(message)}")
-    for note in summary.notes:
+    for note in [*summary.notes, *_reference_notes(summary.records, args.include_posed)]:
         print(f"  note: {printable(note)}")
     print(f"Report: {printable(str(report))}")
     return EXIT_SOME_FAILED if summary.failed_total else EXIT_OK
@@ -587,6 +587,20 @@ def _name_inside(folder: Path, photo: Path) -> str | None:
             if inside.is_relative_to(outer):
                 return inside.relative_to(outer).as_posix()
     return None
+
+
+def _reference_notes(records, include_posed: bool) -> list[str]:
+    """What the user should know about the series' reference photos."""
+    notes = []
+    for r in records:
+        posed = ((r.result or {}).get("stance") or {}).get("hip_popped")
+        if r.comparison and r.comparison["reference"] == r.file and posed and not include_posed:
+            notes.append(
+                f"the reference photo {r.file} has a hip-popped stance, so no straight photo of "
+                "its view compares with it and its trend is empty; name a straight one with "
+                "--reference, or add --include-posed"
+            )
+    return notes
 
 
 def _batch_summary(summary) -> str:
