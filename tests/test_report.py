@@ -198,3 +198,15 @@ def write_report_html(records) -> str:
     from silhouette.apps.report import before_after_panel
 
     return render_report(records, folder="f", before_after=before_after_panel(records))
+
+
+def test_a_plot_of_one_day_spans_days_not_years():
+    import re
+
+    # One photo, or three of one morning: the axis is the week around them.
+    for times in (["08:00"], ["08:00", "08:05", "08:10"]):
+        records = [record(f"{t}.jpg", f"2024-08-16T{t}:00", result(0.03, 0.02)) for t in times]
+        html = render_report(records, folder="f")
+        years = set(re.findall(r"\d\d [A-Z][a-z]{2} (\d{4})</text>", html))  # tick labels
+        days = set(re.findall(r"(\d\d) Aug 2024</text>", html))
+        assert years == {"2024"} and len(days) > 1, (years, days)

@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -336,6 +336,11 @@ def _plot(points: Sequence[TrendPoint], trend: Trend) -> str:
             ax.grid(alpha=0.3)
             ax.set_ylim(bottom=0)
             ax.legend(loc="upper right", frameon=False)
+        whens = [p.when for p in points]
+        if whens and max(whens) - min(whens) < timedelta(days=2):
+            # One day (or one photo): a week around it, not years of empty axis.
+            mid = min(whens) + (max(whens) - min(whens)) / 2
+            axes[-1, 0].set_xlim(mid - timedelta(days=3), mid + timedelta(days=3))
         axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
         fig.autofmt_xdate()
         fig.tight_layout()
