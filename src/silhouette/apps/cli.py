@@ -205,7 +205,8 @@ def _batch_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reference",
         metavar="PHOTO",
-        help="the photo (its name inside FOLDER) the others of its view are compared with; "
+        help="the photo (its name inside FOLDER, or a path to it) the others of its view are "
+        "compared with; "
         "default the earliest taken with a straight stance and the body's own outline. "
         "Kept for later runs of the same output folder",
     )
