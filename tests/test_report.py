@@ -210,3 +210,16 @@ def test_a_plot_of_one_day_spans_days_not_years():
         years = set(re.findall(r"\d\d [A-Z][a-z]{2} (\d{4})</text>", html))  # tick labels
         days = set(re.findall(r"(\d\d) Aug 2024</text>", html))
         assert years == {"2024"} and len(days) > 1, (years, days)
+
+
+def test_measured_photos_without_a_date_are_not_called_no_measured_photo():
+    records = [record(n, None, result(0.03, 0.02)) for n in ("a.jpg", "b.jpg")]
+    html = render_report(records, folder="f")
+    assert "No photo with a measured person yet" not in html
+    assert "2 photo(s) measured, but none of a front or back view has a date" in html
+    assert "No photo with a measured person yet" in render_report(
+        [record("c.jpg", None, result(None, None), Status.NO_PERSON)], folder="f"
+    )
+    side = result(None, None) | {"view": "side"}
+    html = render_report([record("d.jpg", "2024-01-01T08:00:00", side)], folder="f")
+    assert "1 photo(s) with a person, none a front or back view" in html

@@ -106,12 +106,24 @@ def render_report(
     template = env.from_string(
         resources.files(__package__).joinpath("templates/report.html").read_text("utf-8")
     )
+    measured = [r for r in records if r.status is Status.MEASURED]
     if not records:
         summary = ["No photos were found in this folder."]
     elif trends:
         # Each view's trend ends with the same sentence on noise: said once, last.
         lines = [line for t in trends for line in t["lines"]]
         summary = [line for line in lines if line != lines[-1]] + lines[-1:]
+    elif any((r.result or {}).get("view") in SERIES_VIEWS for r in measured):
+        summary = [
+            f"{len(measured)} photo(s) measured, but none of a front or back view has a "
+            "date a photo can have (from the camera, the file name or the file's time), so "
+            "there is no change over time to show; each card gives its measurement."
+        ]
+    elif measured:
+        summary = [
+            f"{len(measured)} photo(s) with a person, none a front or back view: the dips are "
+            "measured on front and back views only."
+        ]
     else:
         summary = ["No photo with a measured person yet."]
     every = list(cards.values())
