@@ -225,3 +225,16 @@ def test_a_change_of_centimetres_that_rounds_to_zero_is_plus_zero():
     text = format_comparison(c, "a.jpg", "b.jpg")
     assert "+0.0 points, +0.0 cm" in text and "-0.0" not in text
     assert _change_lines(tiny)[1:] == ["+0.0 points (within noise)", "+0.0 cm"]
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("week1.jpg", None),  # paths, not analyses: a user's first try
+        (None, "week9.jpg"),
+    ],
+)
+def test_compare_takes_analyses_and_says_so(before, after):
+    a = measure(*scene(Body()))
+    with pytest.raises(InvalidInputError, match=r"must be an Analysis.*got str"):
+        compare(before or a, after or a)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import InvalidInputError
 from ..results import Analysis, Comparison, SideChange
 from .anatomy import MIN_VISIBILITY
 from .capture import compare_capture
@@ -84,6 +85,12 @@ def compare(before: Analysis, after: Analysis) -> Comparison:
     before, after : Analysis
         Two analyses of the same person, the earlier first.
 
+    Raises
+    ------
+    InvalidInputError
+        ``before`` or ``after`` is not an :class:`Analysis` (a photo's path,
+        say: analyse it first).
+
     Returns
     -------
     Comparison
@@ -99,6 +106,12 @@ def compare(before: Analysis, after: Analysis) -> Comparison:
     >>> compare(nobody, nobody).reasons
     ('no person in the earlier photo', 'no person in the later photo')
     """
+    for a, name in ((before, "before"), (after, "after")):
+        if not isinstance(a, Analysis):
+            raise InvalidInputError(
+                f"{name} must be an Analysis (silhouette.analyze(photo) or "
+                f"Analyzer.analyze(photo)), got {type(a).__name__}"
+            )
     reasons: list[str] = []
     for a, when in ((before, "earlier"), (after, "later")):
         if not a.person_found:
