@@ -749,3 +749,21 @@ def test_ctrl_c_while_the_before_after_picture_is_drawn_still_writes_the_report(
     out = folder / "silhouette-results"
     assert len(log(out)) == 2 and (out / "report.html").is_file()
     assert "interrupted while drawing the before/after picture" in capsys.readouterr().err
+
+
+def test_the_before_after_picture_is_drawn_for_photos_with_odd_names(tmp_path):
+    # The records keep a tab or a byte that is not UTF-8 escaped; the picture
+    # still reads the photos themselves.
+    folder = tmp_path / "progress"
+    first, last = photos(folder, 2)
+    odd_first = folder / os.fsdecode(b"IMG_20230115_0800\tweek 1.png")
+    odd_last = folder / os.fsdecode(b"IMG_20230215_0800 caf\xe9.png")
+    first.rename(odd_first)
+    last.rename(odd_last)
+    p = fake("batch", folder, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    out = folder / "silhouette-results"
+    drawn = json.loads((out / "thumbs" / "before_after.png.json").read_text())
+    assert drawn == [r["file"] for r in log(out)] and "\\x09" in drawn[0]
+    assert (out / "thumbs" / "before_after.png").is_file()
+    assert 'src="thumbs/before_after.png"' in (out / "report.html").read_text()

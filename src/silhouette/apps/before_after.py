@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..analyzer import Analyzer
-from ..files import atomic_write_bytes, atomic_write_text
+from ..files import atomic_write_bytes, atomic_write_text, printable
 from .records import BatchRecord
 from .series import BEFORE_AFTER_IMAGE, before_after_pair
 
@@ -55,11 +55,12 @@ def write_before_after(
         stamp.unlink(missing_ok=True)
         return None
     first, last = pair
+    before_path, after_path = _photo_path(folder, first.file), _photo_path(folder, last.file)
     try:
         with analyzer_factory() as analyzer:
-            before = analyzer.analyze(Path(folder) / first.file, height_cm=height_cm)
-            after = analyzer.analyze(Path(folder) / last.file, height_cm=height_cm)
-        photo = read_image(Path(folder) / last.file, max_side=PICTURE_MAX_SIDE).rgb
+            before = analyzer.analyze(before_path, height_cm=height_cm)
+            after = analyzer.analyze(after_path, height_cm=height_cm)
+        photo = read_image(after_path, max_side=PICTURE_MAX_SIDE).rgb
     except (SilhouetteError, OSError):
         image_path.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)
@@ -71,3 +72,16 @@ def write_before_after(
     atomic_write_bytes(image_path, buf.getvalue())
     atomic_write_text(stamp, json.dumps([first.file, last.file]) + "\n")
     return image_path
+
+
+def _photo_path(folder: str | Path, name: str) -> Path:
+    """The photo a record names: records keep names printable (a tab or a byte
+    that is not UTF-8 escaped), so such a name is looked up in the folder."""
+    folder = Path(folder)
+    direct = folder / name
+    if direct.is_file() or "\\" not in name:  # an escaped name has a backslash
+        return direct
+    for path in folder.rglob("*"):
+        if printable(path.relative_to(folder).as_posix()) == name and path.is_file():
+            return path
+    return direct
