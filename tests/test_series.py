@@ -201,3 +201,18 @@ def test_a_hip_popped_reference_is_pointed_out_by_the_command():
         _reference_notes(judge_series(records, reference="p.jpg", include_posed=True), True) == []
     )
     assert _reference_notes(judge_series(records), include_posed=False) == []
+
+
+def test_a_reference_most_photos_do_not_compare_with_is_pointed_out():
+    # The earliest photo was taken turned: every later, square-on one then
+    # reads "body turned" and leaves the trend; the command says so.
+    from silhouette.apps.cli import _reference_notes
+
+    records = [rec("turned.jpg", 1, body_yaw_deg=12.0), *(rec(f"{d}.jpg", d) for d in (8, 15, 22))]
+    for r in records:
+        r.result["stance"] = {"hip_popped": False}
+    judged = judge_series(records)
+    assert [r.comparison["comparable"] for r in judged] == [True, False, False, False]
+    (note,) = _reference_notes(judged, include_posed=False)
+    assert note.startswith("3 of the 3 other photos do not compare with the reference photo turned")
+    assert _reference_notes(judge_series(records, reference="8.jpg"), include_posed=False) == []

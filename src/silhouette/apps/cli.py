@@ -601,6 +601,19 @@ def _reference_notes(records, include_posed: bool) -> list[str]:
                 "its view compares with it and its trend is empty; name a straight one with "
                 "--reference, or add --include-posed"
             )
+        elif r.comparison and r.comparison["reference"] == r.file:
+            # The reference may be the odd one out: most others then fall out of the trend.
+            others = [
+                o.comparison["comparable"]
+                for o in records
+                if o.comparison and o.comparison["reference"] == r.file and o is not r
+            ]
+            if len(others) >= 2 and sum(others) < len(others) / 2:
+                notes.append(
+                    f"{len(others) - sum(others)} of the {len(others)} other photos do not "
+                    f"compare with the reference photo {r.file} (each card in the report says "
+                    "why); if that photo is the odd one out, name another with --reference"
+                )
     return notes
 
 
