@@ -223,3 +223,18 @@ def test_measured_photos_without_a_date_are_not_called_no_measured_photo():
     side = result(None, None) | {"view": "side"}
     html = render_report([record("d.jpg", "2024-01-01T08:00:00", side)], folder="f")
     assert "1 photo(s) with a person, none a front or back view" in html
+
+
+def test_a_session_names_its_views_as_a_list():
+    import re
+
+    day = "2024-01-01T08:0{}:00"
+    records = [
+        record(f"{v}.jpg", day.format(k), result(0.03, 0.02) | {"view": v})
+        for k, v in enumerate(("front", "back", "side"))
+    ]
+    html = render_report(records, folder="f")
+    (views,) = re.findall(r'class="views">&middot; ([^<]*)</span>', html)
+    assert views == "front, back and side"
+    html = render_report(records[:2], folder="f")
+    assert re.findall(r'class="views">&middot; ([^<]*)</span>', html) == ["front and back"]

@@ -96,7 +96,9 @@ def render_report(
     groups = [
         {
             "day": "Photos without a date" if s.day is None else f"{s.day:%d %b %Y}",
-            "views": " and ".join(s.views),
+            "views": " and ".join(
+                [", ".join(s.views[:-1]), *s.views[-1:]] if s.views[:-1] else s.views
+            ),
             "cards": [cards[r.key] for r in s.records if r.status is not Status.DUPLICATE],
         }
         for s in _sessions(ordered)
