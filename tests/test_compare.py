@@ -238,3 +238,17 @@ def test_compare_takes_analyses_and_says_so(before, after):
     a = measure(*scene(Body()))
     with pytest.raises(InvalidInputError, match=r"must be an Analysis.*got str"):
         compare(before or a, after or a)
+
+
+def test_a_side_measured_in_one_photo_only_says_which():
+    from silhouette.apps.cli import format_comparison
+    from silhouette.draw import _change_lines
+
+    only_before = SideChange("left", before_ratio=0.03)
+    only_after = SideChange("right", after_ratio=0.02)
+    c = Comparison(left=only_before, right=only_after, comparable=True)
+    lines = format_comparison(c, "a.jpg", "b.jpg").splitlines()
+    assert lines[1].endswith("left   not measured in the later photo")
+    assert lines[2].endswith("right  not measured in the earlier photo")
+    assert _change_lines(only_before) == ["LEFT: not measured in the later"]
+    assert _change_lines(SideChange("left")) == ["LEFT: not measured in either"]

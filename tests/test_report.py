@@ -238,3 +238,18 @@ def test_a_session_names_its_views_as_a_list():
     assert views == "front, back and side"
     html = render_report(records[:2], folder="f")
     assert re.findall(r'class="views">&middot; ([^<]*)</span>', html) == ["front and back"]
+
+
+def test_the_before_after_panel_says_which_photo_a_side_is_missing_from():
+    from silhouette.apps.report import before_after_panel
+
+    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
+    records = [
+        BatchRecord(n, n, Status.MEASURED, d, "filename", result=result(*lr), comparison=same)
+        for n, d, lr in (
+            ("a.jpg", "2024-01-01T08:00:00", (0.03, 0.02)),
+            ("b.jpg", "2024-02-01T08:00:00", (0.03, None)),  # arm on the right hip
+        )
+    ]
+    left, right = before_after_panel(records)["lines"]
+    assert right == "Right (the person's right): not measured in the later photo."

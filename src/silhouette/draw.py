@@ -692,7 +692,11 @@ def annotate_comparison(
 def _change_lines(change: SideChange) -> list[str]:
     name = change.side.upper()
     if change.change_ratio is None:
-        return [f"{name}: not measured in both"]
+        if change.before_ratio is None and change.after_ratio is None:
+            return [f"{name}: not measured in either"]
+        return [
+            f"{name}: not measured in the {'earlier' if change.before_ratio is None else 'later'}"
+        ]
     before, after = format_percent(change.before_ratio), format_percent(change.after_ratio)
     points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
     verdict = "" if change.beyond_noise else " (within noise)"

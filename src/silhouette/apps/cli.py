@@ -383,7 +383,7 @@ def format_comparison(comparison, before: str, after: str) -> str:
     lines = [f"{before} -> {after} (left/right = the person's own sides)"]
     for change in (comparison.left, comparison.right):
         if change.change_ratio is None:
-            lines.append(f"  {change.side:5s}  not measured in both photos")
+            lines.append(f"  {change.side:5s}  {_unmeasured(change)}")
             continue
         points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
         if not change.beyond_noise:
@@ -402,6 +402,13 @@ def format_comparison(comparison, before: str, after: str) -> str:
         lines.append("  ! not comparable: " + "; ".join(comparison.reasons))
         lines.append("  ! so the change may be the photo's (pose, camera, clothes), not the body's")
     return "\n".join(lines)
+
+
+def _unmeasured(change) -> str:
+    """Which photo a side's change is missing from, in words."""
+    if change.before_ratio is None and change.after_ratio is None:
+        return "not measured in either photo"
+    return f"not measured in the {'earlier' if change.before_ratio is None else 'later'} photo"
 
 
 def _overlay_problem(overlay: Path, photo: Path) -> str | None:

@@ -199,7 +199,9 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
         b = last.result["sides"][side]["dip_depth_ratio"]
         name = f"{side.capitalize()} (the person's {side})"
         if a is None or b is None:
-            lines.append(f"{name}: not measured in both photos.")
+            which = "either photo" if a is None and b is None else "the earlier photo"
+            which = "the later photo" if a is not None else which
+            lines.append(f"{name}: not measured in {which}.")
             continue
         change = b - a
         verdict = (
