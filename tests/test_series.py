@@ -216,3 +216,14 @@ def test_a_reference_most_photos_do_not_compare_with_is_pointed_out():
     (note,) = _reference_notes(judged, include_posed=False)
     assert note.startswith("3 of the 3 other photos do not compare with the reference photo turned")
     assert _reference_notes(judge_series(records, reference="8.jpg"), include_posed=False) == []
+
+
+def test_a_date_no_photo_can_have_is_never_one_end_of_the_before_and_after():
+    # Older runs recorded "no date" as year 1 (or 9999): not a before.
+    old = rec("old.jpg", 1)
+    old = BatchRecord(
+        old.file, old.key, old.status, "0001-01-01T00:00:00", "mtime", result=old.result
+    )
+    records = [old, rec("a.jpg", 2), rec("b.jpg", 9)]
+    first, last = before_after_pair(judge_series(records))
+    assert (first.file, last.file) == ("a.jpg", "b.jpg")

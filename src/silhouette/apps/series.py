@@ -23,6 +23,7 @@ from ..core.capture import compare_capture
 from ..errors import InvalidInputError
 from ..files import printable
 from ..results import CaptureSignature
+from .dates import plausible
 from .records import BatchRecord, Status
 from .store import date_order
 
@@ -213,6 +214,7 @@ def before_after_pair(records: Sequence[BatchRecord]) -> tuple[BatchRecord, Batc
         for r in date_order(records)
         if _view(r) is not None
         and r.when is not None
+        and plausible(r.when)  # older runs kept year 1 or 9999 for no date
         and r.comparison is not None
         and r.comparison["comparable"]
         and _measured_sides(r)
