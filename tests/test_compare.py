@@ -250,5 +250,20 @@ def test_a_side_measured_in_one_photo_only_says_which():
     lines = format_comparison(c, "a.jpg", "b.jpg").splitlines()
     assert lines[1].endswith("left   not measured in the later photo")
     assert lines[2].endswith("right  not measured in the earlier photo")
-    assert _change_lines(only_before) == ["LEFT: not measured in the later"]
-    assert _change_lines(SideChange("left")) == ["LEFT: not measured in either"]
+    assert _change_lines(only_before) == ["LEFT: not measured in the later photo"]
+    assert _change_lines(SideChange("left")) == ["LEFT: not measured in either photo"]
+
+
+def test_a_side_with_nothing_to_write_beside_is_said_with_the_sentences(monkeypatch):
+    # The later photo without a person: no hip point to write beside, so each
+    # side's line joins the sentences at the top.
+    import silhouette.draw as draw
+
+    before = measure(*scene(Body(dip_left_px=8.0)))
+    nobody = Analysis(600, 900, person_found=False)
+    said = []
+    monkeypatch.setattr(draw, "_summary_panels", lambda out, busy, lines, *a: said.extend(lines))
+    annotate_comparison(np.zeros((900, 600, 3), np.uint8), before, nobody, compare(before, nobody))
+    texts = [text for text, _ in said]
+    assert "LEFT: not measured in the later photo." in texts
+    assert "RIGHT: not measured in the later photo." in texts

@@ -672,7 +672,13 @@ def annotate_comparison(
             if before.view != after.view
             else "too few joints seen in both"
         )
-    _summary_panels(out, busy, _comparison_summary(comparison, why_not), unit, y1 - y0)
+    summary = _comparison_summary(comparison, why_not)
+    for side in sides:
+        if (side.deepest or side.trochanter or side.crest) is None:
+            # No point to write beside: said with the sentences instead.
+            line = " ".join(_change_lines(comparison.sides[side.side]))
+            summary.append((line + ".", _SIDE_COLOUR[side.side]))
+    _summary_panels(out, busy, summary, unit, y1 - y0)
     xs = np.concatenate([s.outline[:, 0] for s in sides])
     xs = xs[np.isfinite(xs)]
     centre_x = float(np.mean(xs)) if xs.size else (x1 - x0) / 2.0
@@ -693,10 +699,9 @@ def _change_lines(change: SideChange) -> list[str]:
     name = change.side.upper()
     if change.change_ratio is None:
         if change.before_ratio is None and change.after_ratio is None:
-            return [f"{name}: not measured in either"]
-        return [
-            f"{name}: not measured in the {'earlier' if change.before_ratio is None else 'later'}"
-        ]
+            return [f"{name}: not measured in either photo"]
+        which = "earlier" if change.before_ratio is None else "later"
+        return [f"{name}: not measured in the {which} photo"]
     before, after = format_percent(change.before_ratio), format_percent(change.after_ratio)
     points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
     verdict = "" if change.beyond_noise else " (within noise)"
