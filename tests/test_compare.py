@@ -267,3 +267,24 @@ def test_a_side_with_nothing_to_write_beside_is_said_with_the_sentences(monkeypa
     texts = [text for text, _ in said]
     assert "LEFT: not measured in the later photo." in texts
     assert "RIGHT: not measured in the later photo." in texts
+
+
+def test_the_command_says_why_a_side_was_not_measured():
+    # Only the warnings of a side that has no depth: they explain the gap.
+    from types import SimpleNamespace
+
+    from silhouette.apps.cli import _unmeasured_why
+    from silhouette.results import Notice
+
+    a = measure(*scene(Body(dip_left_px=8.0)))
+    arm = Notice("arm_touching_right", "The right arm touches the hip.")
+    other = Notice("arm_touching_left", "The left arm touches the hip.")
+    gone = SimpleNamespace(
+        person_found=True,
+        left=a.left,
+        right=SimpleNamespace(side="right", measured=False),
+        warnings=(arm, other, Notice("low_light", "Dark photo.")),
+    )
+    assert _unmeasured_why(gone) == ["The right arm touches the hip."]
+    assert _unmeasured_why(a) == []
+    assert _unmeasured_why(Analysis(10, 10, person_found=False)) == []

@@ -372,6 +372,9 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         names = (printable(str(args.before)), printable(str(args.after)))
         print(format_comparison(comparison, *names))
+        for when, result in (("earlier", before), ("later", after)):
+            for why in _unmeasured_why(result):
+                print(f"  ! {when} photo: {printable(why)}")
     sys.stdout.flush()
     return EXIT_OK if before.person_found and after.person_found else EXIT_NO_PERSON
 
@@ -402,6 +405,14 @@ def format_comparison(comparison, before: str, after: str) -> str:
         lines.append("  ! not comparable: " + "; ".join(comparison.reasons))
         lines.append("  ! so the change may be the photo's (pose, camera, clothes), not the body's")
     return "\n".join(lines)
+
+
+def _unmeasured_why(result) -> list[str]:
+    """The warnings that say why a side of ``result`` was not measured."""
+    if not result.person_found:
+        return []
+    gone = {s.side for s in (result.left, result.right) if not s.measured}
+    return [w.message for w in result.warnings if w.code.rpartition("_")[2] in gone]
 
 
 def _unmeasured(change) -> str:
