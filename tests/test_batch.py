@@ -767,3 +767,29 @@ def test_the_before_after_picture_is_drawn_for_photos_with_odd_names(tmp_path):
     assert drawn == [r["file"] for r in log(out)] and "\\x09" in drawn[0]
     assert (out / "thumbs" / "before_after.png").is_file()
     assert 'src="thumbs/before_after.png"' in (out / "report.html").read_text()
+
+
+def test_a_kept_reference_follows_a_rename_and_a_gone_or_wrong_one_breaks_no_run(tmp_path):
+    folder = tmp_path / "progress"
+    made = photos(folder, 3)
+    out = folder / "silhouette-results"
+    # A photo without a person named as reference: an error, and not kept.
+    Image.new("RGB", (400, 600), (90, 90, 90)).save(folder / "IMG_20240101_0800.png")
+    p = fake("batch", folder, "--workers", "1", "--reference", "IMG_20240101_0800.png")
+    assert p.returncode == 2 and "not a measured front or back photo" in p.stderr
+    assert not (out / "series.json").exists()
+    assert fake("batch", folder, "--workers", "1").returncode == 0
+    # Named once, then renamed: its record keeps its content, and it stays the reference.
+    p = fake("batch", folder, "--workers", "1", "--reference", made[1].name)
+    assert p.returncode == 0, p.stderr
+    renamed = made[1].with_name("IMG_20230301_0800.png")
+    made[1].rename(renamed)
+    p = fake("batch", folder, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    assert {r["comparison"]["reference"] for r in log(out) if r["comparison"]} == {renamed.name}
+    # Deleted: the default reference, with a note, and the run goes on.
+    renamed.unlink()
+    p = fake("batch", folder, "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    assert f"reference photo {renamed.name} named by an earlier run" in p.stdout
+    assert {r["comparison"]["reference"] for r in log(out) if r["comparison"]} == {made[0].name}

@@ -215,7 +215,10 @@ def run_batch(
     cluster = _connect(scheduler)  # first: an unreachable scheduler fails fast
     with cluster or contextlib.nullcontext(), FolderLock(out, LOCK_NAME):
         _prepare(out, overlays)
-        reference = _series_reference(out, reference)
+        named_now = reference is not None
+        saved_key = None
+        if not named_now:
+            reference, saved_key = _series_reference(out)
         summary = BatchSummary()
         with ResultStore(out, drop_errors=retry_errors) as store:
             jobs = _plan(folder, out, store, summary, recursive, height_cm, overlays)
@@ -241,32 +244,61 @@ def run_batch(
             # Both files once more, in date order (appended in finishing order),
             # each photo judged against the series' reference.
             ordered = date_order(store.records)
+            if saved_key is not None and all(r.file != reference for r in ordered):
+                # Renamed since: its record keeps its content key.
+                reference = next(
+                    (r.file for r in ordered if r.key == saved_key and not r.duplicate_of),
+                    reference,
+                )
             try:
                 judged = judge_series(ordered, reference=reference, include_posed=include_posed)
             except InvalidInputError:
-                store.rewrite(ordered)
-                raise
+                if named_now:
+                    store.rewrite(ordered)
+                    raise
+                # Named by an earlier run, and since deleted or no longer measured.
+                summary.notes.append(
+                    f"the reference photo {printable(reference)} named by an earlier run is no "
+                    "measured front or back photo of the folder now; each photo is compared "
+                    "with its view's default reference (name another with --reference)"
+                )
+                judged = judge_series(ordered, include_posed=include_posed)
+            else:
+                if reference is not None:
+                    # Kept once it proved a reference: a wrong name is never kept.
+                    _save_reference(out, reference, judged)
             store.rewrite(judged)
             summary.failed_total = sum(r.status is Status.ERROR for r in store.records)
             summary.records = store.records
     return summary
 
 
-def _series_reference(out: Path, named: str | None) -> str | None:
-    """The reference photo of the series: as named now, or as named by an earlier run.
+def _series_reference(out: Path) -> tuple[str | None, str | None]:
+    """The reference photo of the series as named by an earlier run: name, content key.
 
     Kept in ``series.json`` in the output folder, so that a reference chosen
-    once holds for the runs after it without being named again.
+    once holds for the runs after it without being named again (and follows
+    the photo when it is renamed).
     """
     path = out / SERIES_FILE
-    if named is not None:
-        atomic_write_text(path, json.dumps({"reference": named}) + "\n")
-        return named
     try:
-        saved = json.loads(path.read_text(encoding="utf-8")).get("reference")
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        name, key = saved.get("reference"), saved.get("key")
     except (OSError, ValueError, AttributeError):
-        return None
-    return saved if isinstance(saved, str) else None
+        return None, None
+    if not isinstance(name, str):
+        return None, None
+    return name, key if isinstance(key, str) else None
+
+
+def _save_reference(out: Path, named: str, records: list[BatchRecord]) -> None:
+    """Keep the reference named now, with its content key, for the runs after this one."""
+    refs = {r.comparison["reference"] for r in records if r.comparison is not None}
+    named = printable(named)
+    copy = next((r.duplicate_of for r in records if r.file == named and r.duplicate_of), None)
+    file = copy or named
+    key = next((r.key for r in records if r.file == file and file in refs), None)
+    atomic_write_text(out / SERIES_FILE, json.dumps({"reference": file, "key": key}) + "\n")
 
 
 def _judged(
