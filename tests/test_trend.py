@@ -115,3 +115,18 @@ def test_percentages_in_words_are_the_published_values_rounded_once():
     # 0.04346 is published as 0.0435 (JSON, CSV): 4.4 %, as on the cards.
     t = compute_trend([TrendPoint(months(0), 0.04346, None)])
     assert "4.4% of hip width" in t.summary()[0]
+
+
+def test_photos_of_one_day_have_no_trend_per_month():
+    # Three photos minutes apart (one session): a slope per month from them
+    # would be hundreds of points.
+    from datetime import timedelta
+
+    pts = [
+        TrendPoint(months(0) + timedelta(minutes=5 * k), 0.030 + 0.002 * k, 0.02) for k in range(3)
+    ]
+    t = compute_trend(pts)
+    assert t.left.n == 3 and t.left.slope_ratio_per_month is None
+    (left, _, *_) = t.summary()
+    assert "3 photos of 01 Jan 2024" in left and "points per month" not in left
+    assert "one measurement" not in left

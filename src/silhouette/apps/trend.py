@@ -55,7 +55,7 @@ class SideTrend:
         values when there are fewer than three photos).
     slope_ratio_per_month : float or None
         Change of the depth ratio per month; None with fewer than two photos
-        or all on one day.
+        or all within one day (a session).
     start_cm, end_cm, slope_cm_per_month : float or None
         The same in centimetres, when every photo used has a cm value.
     """
@@ -158,7 +158,8 @@ def _side(points: Sequence[TrendPoint], side: str) -> SideTrend:
 
 def _fit(days: np.ndarray, y: np.ndarray) -> tuple[float, float, float | None]:
     """(value at start, value at end, slope per month)."""
-    if y.size < 2 or np.ptp(days) < 1e-9:
+    # Photos of one day (one session, minutes apart) show no change over time.
+    if y.size < 2 or np.ptp(days) < 1.0:
         return float(y[0]), float(y[-1]), None
     slope, intercept = theil_sen(days, y)
     if y.size < 3:
@@ -202,10 +203,14 @@ def _describe(s: SideTrend) -> str:
     if s.n == 0:
         return f"{name}: not measured in any photo used."
     if s.slope_ratio_per_month is None:
-        when = "" if s.n > 1 else f" on {s.start:%d %b %Y}"
+        if s.n > 1:
+            return (
+                f"{name}: {s.n} photos of {s.start:%d %b %Y}, {format_percent(s.start_ratio)} "
+                f"to {format_percent(s.end_ratio)} of hip width; no trend within one day."
+            )
         return (
-            f"{name}: one measurement{when}, {format_percent(s.start_ratio)} of hip width; "
-            "no trend yet."
+            f"{name}: one measurement on {s.start:%d %b %Y}, {format_percent(s.start_ratio)} "
+            "of hip width; no trend yet."
         )
     change = s.end_ratio - s.start_ratio
     if abs(change) < NOISE_RATIO:
