@@ -259,3 +259,29 @@ def test_decode_errors_are_one_line(tmp_path):
         with pytest.raises(ImageDecodeError) as info:
             load_image(path)
         assert "\n" not in str(info.value)
+
+
+def test_fit_within_brings_the_long_side_to_the_limit_and_leaves_smaller_ones():
+    from silhouette.io import fit_within
+
+    ramp = np.linspace(0, 255, 8191).astype(np.uint8)
+    wide = np.repeat(np.repeat(ramp[None, :, None], 3000, axis=0), 3, axis=2)
+    small = fit_within(wide, 4096)
+    assert small.shape == (1500, 4096, 3) and small.dtype == np.uint8
+    # The same picture, smaller: the ramp sampled at the same relative places.
+    np.testing.assert_allclose(small[0, :, 0], np.linspace(0, 255, 4096), atol=1.5)
+    tall = np.zeros((5000, 100, 3), np.uint8)
+    assert fit_within(tall, 4096).shape == (4096, 82, 3)
+    fits = np.zeros((4096, 10, 3), np.uint8)
+    assert fit_within(fits, 4096) is fits
+
+
+def test_read_image_and_fit_within_give_at_most_the_limit(tmp_path):
+    # read_image stops between max_side and twice it; fit_within finishes.
+    from silhouette.io import fit_within, read_image
+
+    path = tmp_path / "big.png"
+    Image.new("RGB", (7000, 1000), (10, 20, 30)).save(path)
+    decoded = read_image(path, max_side=4096)
+    assert max(decoded.rgb.shape[:2]) <= 2 * 4096
+    assert max(fit_within(decoded.rgb, 4096).shape[:2]) == 4096

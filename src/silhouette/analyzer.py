@@ -5,16 +5,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-import cv2
-import numpy as np
-
 from .core.dip import DIP_THRESHOLD_RATIO
 from .core.landmarks import PeopleBackend, PoseBackend
 from .core.measure import MeasureOptions, measure_person
 from .core.people import largest_person
 from .core.posture import TILT_THRESHOLD_DEG
 from .errors import InvalidInputError
-from .io import DecodedImage, ImageSource, read_image
+from .io import DecodedImage, ImageSource, fit_within, read_image
 from .results import Analysis
 
 __all__ = ["Analyzer", "AnalyzerOptions", "analyze"]
@@ -172,7 +169,7 @@ class Analyzer:
     def _analyze(self, decoded: DecodedImage, height_cm: float | None) -> Analysis:
         if self._pose is None:
             raise RuntimeError("this Analyzer is closed")
-        rgb = _fit(decoded.rgb, self.options.max_side)
+        rgb = fit_within(decoded.rgb, self.options.max_side)
         estimate = self._pose(rgb)
         people = 1
         if estimate is not None and self.options.check_people:
@@ -180,7 +177,7 @@ class Analyzer:
             if self._people is not None:
                 # The segmentation model works at 256 pixels anyway; giving it
                 # a small copy saves resizing the image and its mask at full size.
-                small = _fit(rgb, _PEOPLE_SIDE)
+                small = fit_within(rgb, _PEOPLE_SIDE)
                 estimate, people = largest_person(rgb, estimate, self._people(small), self._pose)
             elif seen > 1:
                 estimate, people = largest_person(rgb, estimate, None, self._pose)
@@ -219,19 +216,6 @@ def _height(height_cm: object) -> float:
     if isinstance(height_cm, bool) or not 50.0 <= value <= 272.0:
         raise InvalidInputError(f"height_cm must be between 50 and 272, got {height_cm!r}")
     return value
-
-
-def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1.0:
-        return rgb
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    # Area averaging is needed against aliasing when shrinking a lot; for a
-    # mild shrink (JPEG decoding has already halved a phone photo) bilinear
-    # is as good and several times faster.
-    method = cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR
-    return cv2.resize(rgb, size, interpolation=method)
 
 
 def analyze(

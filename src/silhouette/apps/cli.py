@@ -291,7 +291,7 @@ def _single(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate
     from ..draw import OVERLAY_MAX_SIDE
-    from ..io import read_image
+    from ..io import fit_within, read_image
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -300,7 +300,9 @@ def _single(args: argparse.Namespace) -> int:
                 with Analyzer() as analyzer:
                     result = analyzer.analyze(args.photo, height_cm=args.height_cm)
                 if args.overlay is not None:
-                    image = read_image(args.photo, max_side=OVERLAY_MAX_SIDE).rgb
+                    image = fit_within(
+                        read_image(args.photo, max_side=OVERLAY_MAX_SIDE).rgb, OVERLAY_MAX_SIDE
+                    )
         except SilhouetteError as exc:
             _error("silhouette", printable(str(exc)))
             return EXIT_BAD_INPUT
@@ -332,7 +334,7 @@ def _compare(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate_comparison, compare
     from ..draw import OVERLAY_MAX_SIDE
-    from ..io import read_image
+    from ..io import fit_within, read_image
 
     results = []
     with warnings.catch_warnings(record=True) as caught:
@@ -342,7 +344,9 @@ def _compare(args: argparse.Namespace) -> int:
                 try:
                     results.append(analyzer.analyze(photo, height_cm=args.height_cm))
                     if args.out is not None and photo is args.after:
-                        image = read_image(photo, max_side=OVERLAY_MAX_SIDE).rgb
+                        image = fit_within(
+                            read_image(photo, max_side=OVERLAY_MAX_SIDE).rgb, OVERLAY_MAX_SIDE
+                        )
                 except SilhouetteError as exc:
                     _error(prog, printable(str(exc)))
                     return EXIT_BAD_INPUT
