@@ -97,6 +97,23 @@ def test_axis_comes_from_the_ankles_else_the_knees_else_the_hips():
     assert body_frame(neither, mask.shape).roll_deg == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("hidden", ["LEFT", "RIGHT"])
+def test_one_unseen_ankle_or_knee_is_enough_to_pass_over_the_pair(hidden):
+    # The model still places unseen landmarks, anywhere: an unseen ankle
+    # (or knee) 0.6 T off to the side must not lean the axis.
+    mask, lm = scene(Body(), TALL)
+    lat = 0.6 if hidden == "LEFT" else -0.6
+    lm = moved(lm, mask.shape, **{f"{hidden}_ANKLE": (lat, -1.75)})
+    lm = with_visibility(lm, **{f"{hidden}_ANKLE": 0.1})
+    # The knees are straight below the hips: the axis is the vertical.
+    assert body_frame(lm, mask.shape).roll_deg == pytest.approx(0.0, abs=1e-9)
+    # And with the ankles out, an unseen knee off to the side: the hips.
+    lm = with_visibility(lm, LEFT_ANKLE=0.1, RIGHT_ANKLE=0.1)
+    lm = moved(lm, mask.shape, **{f"{hidden}_KNEE": (lat, -0.9)})
+    lm = with_visibility(lm, **{f"{hidden}_KNEE": 0.1})
+    assert body_frame(lm, mask.shape).roll_deg == pytest.approx(0.0, abs=1e-9)
+
+
 @pytest.mark.parametrize("name", ["LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"])
 def test_no_frame_without_all_shoulders_and_hips(name):
     mask, lm = scene()

@@ -124,6 +124,26 @@ def test_bulge_level_is_centre_of_a_flat_top():
     assert bulge_level(v, u, tolerance_px=2.0) == pytest.approx(20.0, abs=0.5)
 
 
+def test_bulge_level_of_one_sample_or_a_sub_pixel_tolerance():
+    # One sample is its own widest level; a tolerance under a pixel weighs
+    # only the samples that close to the widest.
+    assert bulge_level([7.0], [3.0], tolerance_px=1.0) == 7.0
+    # Widest 5.2 at v = 1; within 0.5 px of it: 5.0 (weight 0.3) at v = 2,
+    # 5.2 (0.5) at v = 1, 4.9 (0.2) at v = 0.
+    v, u = [3.0, 2.0, 1.0, 0.0], [1.0, 5.0, 5.2, 4.9]
+    assert bulge_level(v, u, tolerance_px=0.5) == pytest.approx((2 * 0.3 + 1 * 0.5) / 1.0)
+
+
+@pytest.mark.parametrize(
+    "v, u, tolerance",
+    [([1.0, 2.0], [1.0], 1.0), ([], [], 1.0), ([1.0, 2.0], [3.0, 4.0], 0.0)],
+    ids=["unequal", "empty", "no-tolerance"],
+)
+def test_bulge_level_refuses_what_has_no_widest_level(v, u, tolerance):
+    with pytest.raises(ValueError):
+        bulge_level(v, u, tolerance_px=tolerance)
+
+
 def reference_hull(v, u):
     """The plain monotone chain: the definition the fast version must match."""
     hull = []
@@ -251,3 +271,71 @@ def test_a_deepening_notch_deepens_the_dip(shape):
     own = np.argmax(depth > depth[0] + 0.1)  # the notch now deeper than what was there
     assert own > 0
     assert (np.diff(depth[own:]) >= -1e-3).all()
+
+
+@pytest.mark.parametrize("widening", [0.0, 0.3, 0.5])
+def test_the_love_handle_is_its_height_across_the_waist_to_crest_line(widening):
+    # A flank widening linearly, ``widening`` px per px of height, from the
+    # waist (the top, v = 100) down to the crest (v = 0), with a raised-cosine
+    # bump 3 px high in u at v = 50: its distance across the slanted line is
+    # 3 / sqrt(1 + widening^2).
+    from silhouette.core.dip import _love_handle
+
+    v = np.arange(100.0, -1.0, -1.0)
+    s = (v - 50.0) / 10.0
+    bump = np.where(np.abs(s) < 1, 1.5 * (1 + np.cos(np.pi * s)), 0.0)
+    u = 40.0 + widening * (100.0 - v) + bump
+    got = _love_handle(v, u, np.ones(v.size, bool), crest=v.size - 1)
+    assert got == pytest.approx(3.0 / np.hypot(1.0, widening), rel=1e-6)
+
+
+def test_a_notch_measures_the_same_anywhere_above_the_trochanter_fade():
+    # The same 6 px notch (a raised cosine, 0.04 T either side of its
+    # centre) placed from just above the hip joints down to 0.08 T below
+    # them: above -0.10 T nothing fades, so the depth is the same, a little
+    # under 6 px for the 3 px smoothing of so narrow a notch.
+    from silhouette.core.dip import dip_of_profile
+    from support.bodies import Body, half_width
+
+    T = 300.0
+    v = np.arange(0.5 * T, -0.5 * T - 1e-9, -0.5)
+    depths = []
+    for centre in (0.05, -0.02, -0.05, -0.08):
+        body = Body(dip_left_px=6.0, dip_centre=centre, dip_half_width=0.04)
+        g = dip_of_profile(v, half_width(v, body, "left"), T)
+        assert v[g.deepest] == pytest.approx(centre * T, abs=1.0)
+        depths.append(g.depth_px)
+    assert depths == pytest.approx([depths[0]] * 4, abs=1e-3)
+    assert depths[0] == pytest.approx(6.0, abs=0.3)
+
+
+@pytest.mark.parametrize("widening", [0.3, -0.4])
+def test_hull_gap_is_perpendicular_to_a_slanted_hull_edge(widening):
+    # A straight flank slanting ``widening`` px per px of height, with a
+    # raised-cosine notch 3 px deep in u at v = 50: the hull is the flank, and
+    # the gap at the notch's bottom is 3 px measured across it.
+    from silhouette.core.dip import hull_gap
+
+    v = np.arange(100.0, -1.0, -1.0)
+    s = (v - 50.0) / 10.0
+    notch = np.where(np.abs(s) < 1, 1.5 * (1 + np.cos(np.pi * s)), 0.0)
+    u = 60.0 + widening * (100.0 - v) - notch
+    g = hull_gap(v, u)
+    assert g[v == 50.0][0] == pytest.approx(3.0 / np.hypot(1.0, widening), rel=1e-9)
+    np.testing.assert_allclose(g, notch / np.hypot(1.0, widening), atol=1e-9)
+
+
+def test_hull_gap_takes_each_samples_own_hull_edge():
+    # A flank widening 0.3 px per px down to v = 50, then narrowing 0.4 px
+    # per px: two hull edges. A 3 px notch on each is measured across its own.
+    from silhouette.core.dip import hull_gap
+
+    v = np.arange(100.0, -1.0, -1.0)
+    u = np.where(v >= 50.0, 60.0 + 0.3 * (100.0 - v), 75.0 - 0.4 * (50.0 - v))
+    for centre in (75.0, 25.0):
+        s = (v - centre) / 10.0
+        u = u - np.where(np.abs(s) < 1, 1.5 * (1 + np.cos(np.pi * s)), 0.0)
+    g = hull_gap(v, u)
+    assert g[v == 75.0][0] == pytest.approx(3.0 / np.hypot(1.0, 0.3), rel=1e-9)
+    assert g[v == 25.0][0] == pytest.approx(3.0 / np.hypot(1.0, 0.4), rel=1e-9)
+    assert g[[0, 50, 100]].tolist() == [0.0, 0.0, 0.0]

@@ -14,6 +14,7 @@ from support.bodies import (
     Body,
     crop_columns,
     half_width,
+    rotate,
     scene,
     with_fingertip,
     with_forearm,
@@ -217,3 +218,104 @@ def test_the_synthetic_body_widths():
     hip, waist = widths(t["left"], t["right"], T)
     assert hip == pytest.approx(2 * HIP_U * T, abs=0.1)
     assert waist == pytest.approx(2 * 0.30 * T, abs=0.1)  # the waist at 0.40 T
+
+
+def test_photo_edge_through_the_love_handles_only_leaves_the_hip_measured():
+    # Love handles 40 px proud (at 0.36 T, above the crest band) reach past
+    # the photo's edge, 135 px from the axis; the hip line (0.42 T = 126 px)
+    # is inside the photo. Only the crest band and below decide.
+    body = Body(dip_left_px=8.0, dip_right_px=8.0, love_handle_px=40.0)
+    t = traces(*crop_columns(*scene(body), 0, 300 + 135))
+    p = t["left"].profile
+    assert p.clipped.any()
+    assert (p.v[p.clipped] > BANDS.crest[1] * T).all()
+    assert codes(t) == {"left": None, "right": None}
+    assert t["left"].geometry.depth_px == pytest.approx(8.0, abs=0.4)
+
+
+def test_photo_edge_through_the_crest_band_only_stops_that_side():
+    # The camera rolled 3 degrees: the left outline leans out towards its
+    # top, most at the top of the straight hip line (0.2 T). The photo's edge
+    # grazes it there only: all the cut levels are in the crest band, above
+    # the hip joints.
+    mask, lm = rotate(*scene(DIP), 3.0)
+    frame = body_frame(lm, mask.shape)
+    p = trace_hip(mask, frame, lm, "left").profile
+    reach = int(np.floor(frame.to_image(p.u, p.v)[:, 0].max()))
+    t = traces(*crop_columns(mask, lm, 0, reach + 1))
+    p = t["left"].profile
+    cut = p.v[p.clipped]
+    assert cut.size and (cut > 0).all() and (cut <= BANDS.crest[1] * T).all()
+    assert codes(t) == {"left": "outline_clipped_left", "right": None}
+
+
+@pytest.mark.parametrize(
+    "bulge, offsets, stopped",
+    [
+        ("upper", (0.005, 0.015), True),
+        ("upper", (0.04, 0.06), False),
+        ("lower", (-0.015, -0.005), True),
+        ("lower", (-0.06, -0.04), False),
+    ],
+)
+def test_the_margin_around_the_dip_is_kept_clear_of_arms(bulge, offsets, stopped):
+    # A fingertip within 0.02 T (about a centimetre) beyond a bulge of the
+    # dip could still move that bulge; one further out cannot.
+    clear = traces(*scene(DIP))["left"]
+    v, g = clear.profile.v, clear.geometry
+    # The bulges are on the straight hip line, outside the notch (which runs
+    # from -0.125 T to 0.175 T; the line from -0.15 T to 0.2 T).
+    assert 0.175 * T <= v[g.upper] <= 0.2 * T and -0.15 * T <= v[g.lower] <= -0.125 * T
+    at = v[g.upper if bulge == "upper" else g.lower] / T
+    v_range = (at + min(offsets), at + max(offsets))
+    mask, lm = with_fingertip(*scene(DIP), "left", v_range, body=DIP)
+    t = traces(mask, lm)
+    assert t["left"].arm.any()
+    assert codes(t)["left"] == ("arm_touching_left" if stopped else None)
+
+
+@pytest.mark.parametrize(
+    "v_range, stopped", [((0.11, 0.13), True), ((0.15, 0.17), False), ((0.30, 0.33), False)]
+)
+def test_without_a_dip_the_crest_bands_middle_is_the_top_of_the_decisive_part(v_range, stopped):
+    # No dip: no upper bulge. The middle of the crest band (0.1 T) and the
+    # margin (0.02 T) bound what an arm must keep clear of.
+    body = Body()
+    mask, lm = with_fingertip(*scene(body), "left", v_range, body=body)
+    t = traces(mask, lm)
+    assert t["left"].arm.any()
+    assert codes(t)["left"] == ("arm_touching_left" if stopped else None)
+    if not stopped:
+        assert t["left"].geometry.upper is None and t["left"].geometry.depth_px == 0.0
+
+
+@pytest.mark.parametrize("at", [0.2, -0.3])
+def test_the_hip_range_reaches_from_the_crest_bands_top_to_the_trochanter_bands_bottom(at):
+    # The widest level 0.2 T above the hip joints (a crest shelf, in the
+    # crest band up to 0.25 T) or 0.3 T below them (an outer thigh, in the
+    # trochanter band down to -0.5 T): it is the hip width.
+    u = np.where(np.abs(V - at * T) <= 3, 140.0, 120.0)
+    hip, _ = widths(trace_of("left", u), trace_of("right", 120.0), T)
+    assert hip == pytest.approx(260.0)
+
+
+def test_arm_free_levels_need_only_the_trochanter_band_free():
+    # An arm held along the waist and the crest band (0.05-0.45 T), most of
+    # the window above the trochanter band's top (0.1 T): that band is still
+    # free, so the free levels are there for the stance.
+    mask, lm = with_fingertip(*scene(DIP), "left", (0.05, 0.45), body=DIP)
+    t = traces(mask, lm)["left"]
+    assert t.arm.mean() > 0.3
+    v, _ = arm_free_levels(t, T)
+    np.testing.assert_array_equal(v, t.profile.v[~t.arm])
+
+
+def test_the_fallback_reach_leaves_out_the_arms_levels():
+    # Every hip level of the left side is an arm's, reaching 150 px out: the
+    # hip width falls back to twice the reach of the free levels (the right's
+    # 130 above the crest band), not to the arm.
+    hidden = (V <= 0.26 * T) & (V >= -0.51 * T)
+    left = trace_of("left", np.where(hidden, 150.0, 110.0), hidden)
+    right = trace_of("right", np.where(V > 0.3 * T, 130.0, np.nan))
+    hip, _ = widths(left, right, T)
+    assert hip == pytest.approx(260.0)

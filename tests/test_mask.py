@@ -7,12 +7,14 @@ import cv2
 import numpy as np
 import pytest
 
+from silhouette import Landmark
 from silhouette.core.anatomy import BANDS, body_frame
 from silhouette.core.mask import refine_around_hips, refine_edges, select_person
 from silhouette.core.outline import side_profile
 from support.bodies import Body, scene
 
 T = 300.0
+TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 
 
 def with_block(mask: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
@@ -164,3 +166,57 @@ def test_refining_around_the_hips_follows_the_photo_there_only():
     inner = slice(int(300 - 0.2 * T + radius + 1), int(300 + 0.2 * T - radius))
     np.testing.assert_array_equal(out[:, inner], mask[:, inner])
     assert not np.array_equal(out, mask)
+
+
+def test_the_torso_centre_outvotes_a_hip_landmark_on_someone_else():
+    # Shoulders and hip joints all miss the person's region (a narrow torso
+    # seen at an angle), and one hip joint falls on someone behind, whose
+    # region starts higher in the photo. The centre of the torso's two
+    # diagonals lies inside the person: two votes against one.
+    mask, lm = scene()
+    yy, xx = np.mgrid[0 : mask.shape[0], 0 : mask.shape[1]]
+    centre = lm.xy[list(TORSO)].mean(axis=0)
+    person = (np.hypot(xx - centre[0], yy - centre[1]) <= 40).astype(np.float32)
+    hip_x, hip_y = lm[Landmark.LEFT_HIP]
+    behind = np.zeros_like(person)
+    behind[: int(hip_y) + 15, int(hip_x) - 10 : int(hip_x) + 10] = 1.0
+    assert not (person * behind).any()
+    both = person + behind
+    for k in TORSO:
+        x, y = np.round(lm[k]).astype(int)
+        assert person[y, x] == 0.0
+    kept = select_person(both, lm)
+    np.testing.assert_array_equal(kept.soft[person > 0], 1.0)
+    assert cut_to_a_rim(kept.soft * behind, behind)
+    assert kept.other_regions == 1
+
+
+@pytest.mark.parametrize(
+    "keep", [(slice(0, 300), slice(None)), (slice(None), slice(0, 380))], ids=["bottom", "right"]
+)
+def test_landmarks_beyond_the_photos_edge_still_find_the_person(keep):
+    # The photo ends above the hip joints (row 405), or left of the left
+    # shoulder (column 405): those landmarks are looked up at the edge.
+    mask, lm = scene()
+    cut = np.ascontiguousarray(mask[keep])
+    h, w = cut.shape
+    assert (lm.xy[:, 1] >= h).any() or (lm.xy[:, 0] >= w).any()
+    person = select_person(cut, lm)
+    assert person is not None and person.other_regions == 0
+    np.testing.assert_array_equal(person.soft, cut)
+
+
+def test_the_refined_mask_stays_between_0_and_1():
+    # A bright seam just inside the person and a dark one just outside: the
+    # guided filter's local linear fit overshoots on both; the mask is a
+    # mask all the same.
+    rgb = np.full((60, 200, 3), 90, np.uint8)
+    rgb[:, :100] = 160
+    rgb[:, 96:98] = 255
+    rgb[:, 102:104] = 0
+    soft = np.zeros((60, 200), np.float32)
+    soft[:, :100] = 1.0
+    out = refine_edges(soft, rgb, radius_px=9, eps=0.01)
+    assert out.min() == 0.0 and out.max() == 1.0
+    # Still an edge between the seams.
+    assert 96 < crossing(out[30]) < 104

@@ -26,8 +26,10 @@ from support.bodies import (
     make_body,
     measure,
     mirror,
+    moved,
     popped_stance,
     scene,
+    turned,
     with_forearm,
     with_visibility,
 )
@@ -141,6 +143,19 @@ def test_pelvic_height_index_uses_the_sides_that_have_both_bulges():
     )
     # A flank without an upper bulge has no span: without any, no index.
     assert measure(*scene(Body())).pelvic_height_index is None
+
+
+def test_an_arm_over_the_waist_is_the_one_warning_for_the_missing_ratio():
+    # A forearm hanging 0.38 T out, 36 px thick, lies on the right flank
+    # from 0.45 T above the hip joints down: over most of the waist band
+    # (0.25-0.5 T) the waist's edge is the arm's. No waist width, no ratio;
+    # the arm's warning says why, and a second one about the waist would
+    # repeat it.
+    mask, lm = with_forearm(*scene(DIP), "right", 0.38 * T)
+    r = measure(mask, lm)
+    assert r.hip_width_px is not None and r.waist_to_hip_ratio is None
+    codes = r.warning_codes()
+    assert "arm_touching_right" in codes and "waist_hidden" not in codes
 
 
 def test_love_handle_ratio_is_over_the_hip_width():
@@ -313,3 +328,38 @@ def test_results_are_finite_json_whatever_the_body(left, right, love, convex, th
         assert side.measured
         assert 0.0 <= side.confidence <= 1.0
         assert side.dip_depth_ratio == pytest.approx(side.dip_depth_px / r.hip_width_px)
+
+
+@pytest.mark.parametrize("why", ["hip_unseen", "side_view", "sat_down"])
+def test_an_unmeasured_person_still_has_its_landmarks_for_the_drawing(why):
+    mask, lm = scene(DIP)
+    if why == "hip_unseen":
+        lm = with_visibility(lm, LEFT_HIP=0.1)  # no body frame
+    elif why == "side_view":
+        lm = turned(lm, 90.0)
+    else:
+        lm = moved(lm, mask.shape, LEFT_KNEE=(0.18, -0.1), RIGHT_KNEE=(-0.18, -0.1))
+    r = measure(mask, lm)
+    assert r.person_found and not (r.left.measured or r.right.measured)
+    np.testing.assert_array_equal(r.landmarks, np.column_stack([lm.xy, lm.visibility]))
+
+
+def test_without_3d_landmarks_the_view_is_unknown_and_said_so_without_an_angle():
+    from silhouette import Landmarks
+    from silhouette.core.notices import notice
+
+    mask, lm = scene(DIP)
+    r = measure(mask, Landmarks(lm.xy, lm.visibility, None))
+    assert r.view == "unknown" and r.body_yaw_deg is None
+    assert not (r.left.measured or r.right.measured)
+    assert r.warnings[-1] == notice("view_unknown", turned="")
+
+
+def test_a_body_turned_within_the_front_view_is_trusted_less():
+    # 20 degrees is still a front view (up to 30): measured, with less confidence.
+    mask, lm = scene(DIP)
+    square, turned_20 = measure(mask, lm), measure(mask, turned(lm, 20.0))
+    assert turned_20.view == "front"
+    for side in ("left", "right"):
+        assert turned_20.sides[side].measured
+        assert turned_20.sides[side].confidence < square.sides[side].confidence

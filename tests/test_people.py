@@ -285,3 +285,35 @@ def test_a_region_covering_part_of_the_torso_is_not_a_person(keep):
     part = np.zeros_like(mask)
     part[keep] = mask[keep]
     assert not plausible_person(PoseEstimate(lm, part), part)
+
+
+def strip_person(cols: slice, hips_at: tuple[float, float], shape=(900, 600)) -> PoseEstimate:
+    """A person drawn as a 700 px tall strip, with its hip joints at ``hips_at``
+    (possibly outside the photo: the person is cut by its edge)."""
+    _, lm = make_body(Body())
+    centre = lm.mid(Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    moved_lm = Landmarks(lm.xy + (np.asarray(hips_at) - centre), lm.visibility, lm.world)
+    mask = np.zeros(shape, np.float32)
+    mask[100:800, cols] = 1.0
+    return PoseEstimate(moved_lm, mask)
+
+
+@pytest.mark.parametrize(
+    "cols, hips_at",
+    [
+        (slice(0, 30), (-10.0, 450.0)),  # cut by the photo's left edge
+        (slice(250, 350), (300.0, 950.0)),  # hips below the photo's bottom
+        (slice(570, 600), (650.0, 450.0)),  # cut by the photo's right edge
+    ],
+    ids=["left", "bottom", "right"],
+)
+def test_a_second_person_with_hips_outside_the_photo_is_counted(cols, hips_at):
+    # The first person stands at the photo's right edge (or in the middle);
+    # the second one's hip joints lie outside the photo, where nobody has
+    # been blanked yet: a new person.
+    first_cols = slice(100, 130) if cols.start >= 570 else slice(560, 600)
+    first = strip_person(first_cols, (float(first_cols.start + 15), 450.0))
+    other = strip_person(cols, hips_at)
+    answers = iter([other, None])
+    _, n = largest_person(textured((900, 600)), first, None, lambda canvas: next(answers))
+    assert n == 2

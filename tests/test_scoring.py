@@ -162,6 +162,22 @@ def test_confidence_falls_with_a_turned_body_and_unsure_landmarks(raw_confidence
     assert other == pytest.approx(full)
 
 
+def test_an_open_lower_bulge_lowers_the_confidence_by_a_factor(raw_confidence):
+    # The outline still widening at the window's bottom: the lower bulge may
+    # be below it (docs/how-it-works.md, section 6).
+    from dataclasses import replace
+
+    trace, lm = traced()
+    assert trace.geometry.lower_closed
+    open_ = replace(trace, geometry=replace(trace.geometry, lower_closed=False))
+    ratios = []
+    for kw in ({}, dict(quality=0.75), dict(hip_width=120.0)):
+        closed, opened = score(trace, lm, **kw).confidence, score(open_, lm, **kw).confidence
+        assert opened < closed
+        ratios.append(opened / closed)
+    assert ratios == pytest.approx([ratios[0]] * 3)
+
+
 def test_an_unmeasured_side_says_why_and_measures_nothing():
     mask, lm = scene(Body(dip_left_px=8.0))
     mask = mask.copy()
@@ -221,3 +237,58 @@ def test_a_bulge_on_a_level_without_a_traced_edge_gets_a_finite_point_on_the_out
         assert np.hypot(x - p.xy[last][0], y - p.xy[last][1]) == pytest.approx(
             abs(p.v[i] - p.v[last]), abs=0.05
         )
+
+
+def gappy_profile(keep: list[int]):
+    """The plain body's left profile with an edge traced on levels ``keep`` only."""
+    from dataclasses import replace
+
+    trace, _ = traced(Body())
+    p = trace.profile
+    hidden = np.ones(p.v.size, bool)
+    hidden[keep] = False
+    xy, u = p.xy.copy(), p.u.copy()
+    xy[hidden], u[hidden] = np.nan, np.nan
+    return p, replace(p, xy=xy, u=u)
+
+
+def test_with_three_traced_levels_a_point_is_placed_on_the_filled_outline():
+    from silhouette.core.scoring import _point_on_outline
+
+    # Upright body, hip joints at (300, 405): the left edge at (u, v) is the
+    # image point (300 + u, 405 - v). Three traced levels, where the outline
+    # curves (the waist arc) and where it is straight (the hip line).
+    p, gappy = gappy_profile([10, 60, 120])
+    assert len({round(float(gappy.u[k]), 3) for k in (10, 60, 120)}) == 3
+    for i in (30, 90):
+        lo, hi = (10, 60) if i < 60 else (60, 120)
+        # fill_gaps interpolates u linearly in the level between traced ones.
+        f = (p.v[i] - p.v[lo]) / (p.v[hi] - p.v[lo])
+        u = p.u[lo] + f * (p.u[hi] - p.u[lo])
+        np.testing.assert_allclose(_point_on_outline(gappy, i), (300 + u, 405 - p.v[i]), atol=1e-6)
+
+
+def test_with_under_three_traced_levels_a_point_is_the_nearest_traced_one():
+    from silhouette.core.scoring import _point_on_outline
+
+    p, gappy = gappy_profile([10, 100])
+    assert _point_on_outline(gappy, 80) == tuple(p.xy[100])
+    assert _point_on_outline(gappy, 20) == tuple(p.xy[10])
+    _, lone = gappy_profile([50])
+    assert _point_on_outline(lone, 140) == tuple(p.xy[50])
+
+
+def test_the_borderline_notice_states_the_threshold_and_the_uncertainty():
+    trace, lm = traced()
+    d = trace.geometry.depth_px
+    for threshold, hip_width in ((DIP_THRESHOLD_RATIO, d / 0.012), (0.03, d / 0.03)):
+        s = score(trace, lm, hip_width=hip_width, threshold_ratio=threshold)
+        assert s.dip_present is None
+        n = borderline_notice(s, hip_width, threshold)
+        assert f"+-{100 * depth_sd(hip_width):.1f} points" in n.message
+        assert f"of the {100 * threshold:.1f}% from which" in n.message
+
+
+def test_calibrated_confidence_is_a_probability_at_the_extremes():
+    lo, hi = scoring.calibrated(0.0), scoring.calibrated(1.0)
+    assert 0.0 < lo < scoring.calibrated(0.5) < hi < 1.0
