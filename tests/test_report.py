@@ -74,7 +74,8 @@ import matplotlib.pyplot as plt
 from silhouette.apps.records import BatchRecord
 from silhouette.apps.report import render_report
 side = {"dip_depth_ratio": 0.03, "dip_depth_cm": 1.0}
-res = {"view": "front", "sides": {"left": side, "right": side}, "stance": {"hip_popped": False}, "warnings": []}
+res = {"view": "front", "sides": {"left": side, "right": side},
+       "stance": {"hip_popped": False}, "warnings": []}
 records = [BatchRecord(f"{m}.jpg", str(m), "measured", f"2024-0{m}-01T08:00:00", result=res)
            for m in (1, 2, 3)]
 fig = plt.figure()
@@ -251,5 +252,5 @@ def test_the_before_after_panel_says_which_photo_a_side_is_missing_from():
             ("b.jpg", "2024-02-01T08:00:00", (0.03, None)),  # arm on the right hip
         )
     ]
-    left, right = before_after_panel(records)["lines"]
+    _, right = before_after_panel(records)["lines"]
     assert right == "Right (the person's right): not measured in the later photo."
