@@ -339,3 +339,72 @@ def test_hull_gap_takes_each_samples_own_hull_edge():
     assert g[v == 75.0][0] == pytest.approx(3.0 / np.hypot(1.0, 0.3), rel=1e-9)
     assert g[v == 25.0][0] == pytest.approx(3.0 / np.hypot(1.0, 0.4), rel=1e-9)
     assert g[[0, 50, 100]].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_flank_without_a_bump_has_no_love_handle():
+    from silhouette.core.dip import _love_handle
+
+    v = np.arange(100.0, -1.0, -1.0)
+    u = 40.0 + 0.3 * (100.0 - v)  # straight, widening to the crest
+    zone = np.ones(v.size, bool)
+    assert _love_handle(v, u, zone, crest=v.size - 1) == 0.0
+    # Too few levels above the crest, or the waist right on it: nothing to measure.
+    assert _love_handle(v, u, zone, crest=2) == 0.0
+    assert _love_handle(v, u[::-1], zone, crest=v.size - 1) == 0.0
+
+
+@pytest.mark.parametrize(
+    "bottom, closed",
+    [("narrowing", True), ("widening", False), ("flaring_again", True)],
+)
+def test_the_lower_bulge_is_open_only_when_the_outline_still_widens_at_the_bottom(bottom, closed):
+    # The synthetic body's left flank over the window (0.5 T to -0.5 T): its
+    # thigh narrows below the trochanter. Made to keep widening to the
+    # window's bottom, the lower bulge may lie below the window; made to flare
+    # again only over the last levels, under a bulge inside, it is closed.
+    from silhouette.core.dip import dip_of_profile
+    from support.bodies import Body, half_width
+
+    T = 300.0
+    v = np.arange(0.5 * T, -0.5 * T - 1e-9, -0.5)
+    u = half_width(v, Body(dip_left_px=6.0), "left")
+    if bottom == "widening":
+        u = np.where(v < -0.15 * T, u[v >= -0.15 * T].min() + 0.2 * (-0.15 * T - v), u)
+    elif bottom == "flaring_again":
+        u = np.where(v < -0.48 * T, u + 0.5 * (-0.48 * T - v), u)
+    g = dip_of_profile(v, u, T)
+    assert g.lower_closed is closed
+    if not closed:
+        assert g.lower == v.size - 1
+
+
+def test_measure_dip_takes_any_weights_in_0_1_and_five_levels():
+    u = np.full(V.size, 100.0)
+    for weight in (0.0, 1.0):
+        g = measure_dip(V, u, **BANDS, hull_weight=weight, unbacked_weight=weight)
+        assert g.depth_px == 0.0
+    # Five levels, one in each band and between (a coarse profile).
+    v5 = np.array([100.0, 50.0, 0.0, -50.0, -100.0])
+    assert measure_dip(v5, np.full(5, 100.0), **BANDS, smooth_px=0).depth_px == 0.0
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["level_repeated", "nan", "four_levels", "weight_1_5", "no_trochanter_band", "shapes"],
+)
+def test_measure_dip_refuses_a_profile_it_cannot_read(edit):
+    v, u, kw = V.copy(), np.full(V.size, 100.0), dict(BANDS)
+    if edit == "level_repeated":
+        v[10] = v[9]
+    elif edit == "nan":
+        u[10] = np.nan
+    elif edit == "four_levels":
+        v, u = np.array([100.0, 50.0, 0.0, -50.0]), np.full(4, 100.0)
+    elif edit == "weight_1_5":
+        kw["hull_weight"] = 1.5
+    elif edit == "no_trochanter_band":
+        kw["trochanter"] = (-400.0, -300.0)
+    else:
+        u = u[:-1]
+    with pytest.raises(ValueError):
+        measure_dip(v, u, **kw)
