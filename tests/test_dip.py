@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from silhouette.core.dip import bulge_level, fill_gaps, measure_dip, outer_hull
@@ -246,12 +246,16 @@ def notch_sweep(shape: list[tuple[float, float, float]]) -> tuple[np.ndarray, np
 
 @settings(max_examples=30, deadline=None)
 @given(shape=bumps)
+@example(shape=[(6.0, 0.0, 8.0)] * 4)  # a 24 px bulge where the notch deepens
 def test_a_deepening_notch_never_makes_the_dip_jump(shape):
     steps, depth = notch_sweep(shape)
     step = steps[1] - steps[0]
     assert (np.abs(np.diff(depth)) <= 2 * step + 1e-6).all()
-    # The notch shows in full once it is deeper than the body's own shape.
-    assert depth[-1] >= 0.5 * steps[-1]
+    # The notch shows once it is deeper than the body's own shape: where the
+    # bumps add up to at most a quarter of the deepest notch, at least half of
+    # it is left (a bulge as large as the notch may fill it).
+    if sum(abs(a) for a, _, _ in shape) <= 0.25 * steps[-1]:
+        assert depth[-1] >= 0.5 * steps[-1]
 
 
 broad_bumps = st.lists(
