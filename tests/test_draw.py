@@ -144,7 +144,7 @@ def test_no_sentence_leaves_a_word_alone_on_a_line_at_720_px(kind):
 
     fields = dict(
         count=3,
-        turned=" about 45 degrees",
+        facing="The body is turned about 45 degrees from the camera",
         tilt=7.6,
         weight="left",
         other="right",

@@ -346,13 +346,16 @@ def test_an_unmeasured_person_still_has_its_landmarks_for_the_drawing(why):
 
 def test_without_3d_landmarks_the_view_is_unknown_and_said_so_without_an_angle():
     from silhouette import Landmarks
-    from silhouette.core.notices import notice
 
     mask, lm = scene(DIP)
     r = measure(mask, Landmarks(lm.xy, lm.visibility, None))
     assert r.view == "unknown" and r.body_yaw_deg is None
     assert not (r.left.measured or r.right.measured)
-    assert r.warnings[-1] == notice("view_unknown", turned="")
+    (w,) = [w for w in r.warnings if w.code == "view_unknown"]
+    assert w == r.warnings[-1]
+    # Nothing shows the body turned: the sentence says what is not known instead.
+    assert w.message.startswith("Which way the body faces cannot be told")
+    assert "turned" not in w.message
 
 
 def test_a_body_turned_within_the_front_view_is_trusted_less():

@@ -34,7 +34,7 @@ DIP = Body(dip_left_px=8.0, dip_right_px=8.0)
 
 FIELDS = {
     "several_people": dict(count=3),
-    "view_unknown": dict(turned=" about 45 degrees"),
+    "view_unknown": dict(facing="The body is turned about 45 degrees from the camera"),
     "hip_popped": dict(tilt=7.6, weight="left", other="right"),
     "borderline": dict(depth=1.31, sd=0.25, threshold=1.2),
     "clothing": dict(why="a belt sits at the dip"),
@@ -82,9 +82,8 @@ def test_fields_fill_the_sentences():
     assert notice("several_people", count=3).message.startswith("3 or more people")
     popped = notice("hip_popped", tilt=7.6, weight="left", other="right").message
     assert "tilted 8 degrees with the weight on the left leg" in popped
-    assert (
-        "turned about 45 degrees from" in notice("view_unknown", turned=" about 45 degrees").message
-    )
+    turned = notice("view_unknown", facing="The body is turned about 45 degrees from the camera")
+    assert turned.message.startswith("The body is turned about 45 degrees from the camera; dips")
 
 
 # --------------------------------------------------------------------------
@@ -218,7 +217,7 @@ SCENES: dict[str, tuple[Callable[[], Analysis], list[str], object]] = {
     "view_unknown": (
         view_unknown,
         ["view_unknown"],
-        notice("view_unknown", turned=" about 45 degrees"),
+        notice("view_unknown", facing="The body is turned about 45 degrees from the camera"),
     ),
     "not_standing": (not_standing, ["not_standing"], notice("not_standing")),
     "outline_clipped": (

@@ -124,8 +124,12 @@ def _measure(rgb, estimate, height_cm, people, options) -> Analysis:
     if view == "side":
         return _unmeasured(seen, [*notices, notice("side_view")])
     if view == "unknown":
-        turned = "" if yaw is None else f" about {abs(yaw):.0f} degrees"
-        return _unmeasured(seen, [*notices, notice("view_unknown", turned=turned)])
+        facing = (
+            "Which way the body faces cannot be told (the pose model gave no 3-D landmarks)"
+            if yaw is None
+            else f"The body is turned about {abs(yaw):.0f} degrees from the camera"
+        )
+        return _unmeasured(seen, [*notices, notice("view_unknown", facing=facing)])
     if not is_standing(frame, lm, (h, w)):
         return _unmeasured(seen, [*notices, notice("not_standing")])
 

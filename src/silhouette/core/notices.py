@@ -34,7 +34,7 @@ MESSAGES: dict[str, str] = {
         "dip was measured."
     ),
     "view_unknown": (
-        "The body is turned{turned} from the camera; dips are measured on front or back views only."
+        "{facing}; dips are measured on front or back views only."
     ),
     "not_standing": (
         "The person does not seem to be standing (sitting, crouching or lunging): hip dips are "
