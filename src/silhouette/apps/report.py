@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..core.scoring import SMALLEST_DETECTABLE_CHANGE
+from ..core.compare import side_change
 from ..files import atomic_write_text
 from .dates import plausible
 from .records import BatchRecord, Status
@@ -203,13 +203,13 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
             which = "the later photo" if a is not None else which
             lines.append(f"{name}: not measured in {which}.")
             continue
-        change = b - a
+        change = side_change(side, a, b)
         verdict = (
-            "no clear change"
-            if abs(change) < SMALLEST_DETECTABLE_CHANGE
-            else ("deeper" if change > 0 else "shallower")
+            ("deeper" if change.change_ratio > 0 else "shallower")
+            if change.beyond_noise
+            else "no clear change"
         )
-        points = round(100 * change, 1) + 0.0  # never "-0.0"
+        points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
         lines.append(
             f"{name}: {format_percent(a)} then, {format_percent(b)} now "
             f"({points:+.1f} points of hip width): {verdict}."

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..core.scoring import SMALLEST_DETECTABLE_CHANGE
+from ..core.scoring import SMALLEST_DETECTABLE_CHANGE, beyond_noise
 
 __all__ = ["DAYS_PER_MONTH", "SideTrend", "Trend", "TrendPoint", "compute_trend", "theil_sen"]
 
@@ -213,7 +213,7 @@ def _describe(s: SideTrend) -> str:
             "of hip width; no trend yet."
         )
     change = s.end_ratio - s.start_ratio
-    if abs(change) < NOISE_RATIO:
+    if not beyond_noise(change):
         verdict = "no clear change"
     else:
         verdict = "shallower" if change < 0 else "deeper"

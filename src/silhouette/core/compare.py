@@ -17,9 +17,9 @@ from ..results import Analysis, Comparison, SideChange
 from .anatomy import MIN_VISIBILITY
 from .capture import compare_capture
 from .landmarks import Landmark
-from .scoring import SMALLEST_DETECTABLE_CHANGE
+from .scoring import beyond_noise
 
-__all__ = ["ALIGNMENT_LANDMARKS", "compare", "similarity_transform"]
+__all__ = ["ALIGNMENT_LANDMARKS", "compare", "side_change", "similarity_transform"]
 
 #: Joints the alignment is fitted to: bone ends, which body fat does not move.
 ALIGNMENT_LANDMARKS = (
@@ -133,20 +133,38 @@ def compare(before: Analysis, after: Analysis) -> Comparison:
 
 def _side_change(side: str, before: Analysis, after: Analysis) -> SideChange:
     b, a = before.sides[side], after.sides[side]
+    return side_change(side, b.dip_depth_ratio, a.dip_depth_ratio, b.dip_depth_cm, a.dip_depth_cm)
+
+
+def side_change(
+    side: str,
+    before_ratio: float | None,
+    after_ratio: float | None,
+    before_cm: float | None = None,
+    after_cm: float | None = None,
+) -> SideChange:
+    """One side's change between two depths (ratios of hip width; cm when both have them).
+
+    Examples
+    --------
+    >>> c = side_change("left", 0.020, 0.031)
+    >>> round(c.change_ratio, 4), c.beyond_noise
+    (0.011, True)
+    """
     change = cm = None
-    if b.dip_depth_ratio is not None and a.dip_depth_ratio is not None:
-        change = a.dip_depth_ratio - b.dip_depth_ratio
-    if b.dip_depth_cm is not None and a.dip_depth_cm is not None:
-        cm = a.dip_depth_cm - b.dip_depth_cm
+    if before_ratio is not None and after_ratio is not None:
+        change = after_ratio - before_ratio
+    if before_cm is not None and after_cm is not None:
+        cm = after_cm - before_cm
     return SideChange(
         side,
-        before_ratio=b.dip_depth_ratio,
-        after_ratio=a.dip_depth_ratio,
+        before_ratio=before_ratio,
+        after_ratio=after_ratio,
         change_ratio=change,
-        before_cm=b.dip_depth_cm,
-        after_cm=a.dip_depth_cm,
+        before_cm=before_cm,
+        after_cm=after_cm,
         change_cm=cm,
-        beyond_noise=None if change is None else bool(abs(change) >= SMALLEST_DETECTABLE_CHANGE),
+        beyond_noise=None if change is None else beyond_noise(change),
     )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "DEPTH_SD_RATIO",
     "SMALLEST_DETECTABLE_CHANGE",
     "TOLERANCE_RATIO",
+    "beyond_noise",
     "borderline_notice",
     "calibrated",
     "depth_sd",
@@ -42,6 +43,15 @@ _EDGE_NOISE_PX = 0.6
 #: The smallest change between two photos that is more than noise with 95 %
 #: confidence: 1.96 x sqrt(2) x the SD, as a fraction of hip width.
 SMALLEST_DETECTABLE_CHANGE = 2.77 * DEPTH_SD_RATIO
+
+
+def beyond_noise(change_ratio: float) -> bool:
+    """Whether a change of the depth ratio is a change, not the measurement's noise.
+
+    >>> beyond_noise(0.007), beyond_noise(-0.005)
+    (True, False)
+    """
+    return bool(abs(change_ratio) >= SMALLEST_DETECTABLE_CHANGE)
 
 
 #: The depth counts as right when within this of the true body outline's, as
