@@ -276,12 +276,12 @@ def test_fit_within_brings_the_long_side_to_the_limit_and_leaves_smaller_ones():
     assert fit_within(fits, 4096) is fits
 
 
-def test_read_image_and_fit_within_give_at_most_the_limit(tmp_path):
-    # read_image stops between max_side and twice it; fit_within finishes.
-    from silhouette.io import fit_within, read_image
+def test_load_image_with_max_side_gives_at_most_the_limit(tmp_path):
+    # read_image stops between max_side and twice it; load_image finishes.
+    from silhouette.io import load_image, read_image
 
     path = tmp_path / "big.png"
     Image.new("RGB", (7000, 1000), (10, 20, 30)).save(path)
     decoded = read_image(path, max_side=4096)
-    assert max(decoded.rgb.shape[:2]) <= 2 * 4096
-    assert max(fit_within(decoded.rgb, 4096).shape[:2]) == 4096
+    assert 4096 < max(decoded.rgb.shape[:2]) <= 2 * 4096
+    assert load_image(path, max_side=4096).shape == (585, 4096, 3)

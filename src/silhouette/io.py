@@ -60,7 +60,7 @@ class DecodedImage:
     original_size: tuple[int, int]
 
 
-def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
+def load_image(source: ImageSource, *, max_side: int | None = None) -> npt.NDArray[np.uint8]:
     """Read a photo as an upright RGB array.
 
     Parameters
@@ -70,6 +70,9 @@ def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
         shape (H, W), (H, W, 3) or (H, W, 4). Arrays are taken as RGB(A), not
         OpenCV's BGR. JPEG, PNG, WebP, TIFF and BMP are read by Pillow; HEIC
         and HEIF need the optional ``pillow-heif`` package.
+    max_side : int, optional
+        Shrink the photo so that its long side is at most this many pixels
+        (a JPEG is decoded at reduced size, which is faster), e.g. to draw on it.
 
     Returns
     -------
@@ -91,8 +94,11 @@ def load_image(source: ImageSource) -> npt.NDArray[np.uint8]:
     >>> rgb = load_image(np.zeros((4, 6), dtype=np.uint8))
     >>> rgb.shape, rgb.dtype
     ((4, 6, 3), dtype('uint8'))
+    >>> load_image(np.zeros((40, 60), dtype=np.uint8), max_side=30).shape
+    (20, 30, 3)
     """
-    return read_image(source).rgb
+    rgb = read_image(source, max_side=max_side).rgb
+    return rgb if max_side is None else fit_within(rgb, max_side)
 
 
 def read_image(source: ImageSource, *, max_side: int | None = None) -> DecodedImage:

@@ -44,7 +44,7 @@ def write_before_after(
     from ..core.compare import compare
     from ..draw import annotate_comparison
     from ..errors import SilhouetteError
-    from ..io import fit_within, read_image
+    from ..io import load_image
 
     out_dir = Path(out_dir)
     image_path = out_dir / BEFORE_AFTER_IMAGE
@@ -60,7 +60,7 @@ def write_before_after(
         with analyzer_factory() as analyzer:
             before = analyzer.analyze(before_path, height_cm=height_cm)
             after = analyzer.analyze(after_path, height_cm=height_cm)
-        photo = fit_within(read_image(after_path, max_side=PICTURE_MAX_SIDE).rgb, PICTURE_MAX_SIDE)
+        photo = load_image(after_path, max_side=PICTURE_MAX_SIDE)
     except (SilhouetteError, OSError):
         image_path.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)

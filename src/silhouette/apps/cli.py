@@ -289,9 +289,9 @@ def _single(args: argparse.Namespace) -> int:
             _parser().print_usage(sys.stderr)
             _error("silhouette", problem)
             return EXIT_USAGE
-    from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate
+    from .. import Analyzer, SilhouetteError, annotate
     from ..draw import OVERLAY_MAX_SIDE
-    from ..io import fit_within, read_image
+    from ..io import load_image
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -300,15 +300,11 @@ def _single(args: argparse.Namespace) -> int:
                 with Analyzer() as analyzer:
                     result = analyzer.analyze(args.photo, height_cm=args.height_cm)
                 if args.overlay is not None:
-                    image = fit_within(
-                        read_image(args.photo, max_side=OVERLAY_MAX_SIDE).rgb, OVERLAY_MAX_SIDE
-                    )
+                    image = load_image(args.photo, max_side=OVERLAY_MAX_SIDE)
         except SilhouetteError as exc:
             _error("silhouette", printable(str(exc)))
             return EXIT_BAD_INPUT
-    ours = [str(w.message) for w in caught if issubclass(w.category, SilhouetteWarning)]
-    for message in dict.fromkeys(ours):  # once each: with --overlay the photo is read twice
-        print(f"silhouette: warning: {printable(message)}", file=sys.stderr)
+    _print_warnings("silhouette", caught)
     if args.overlay is not None:
         try:
             _write_image(args.overlay, annotate(image, result))
@@ -332,9 +328,9 @@ def _compare(args: argparse.Namespace) -> int:
             _compare_parser().print_usage(sys.stderr)
             _error(prog, problem.replace("--overlay", "--out"))
             return EXIT_USAGE
-    from .. import Analyzer, SilhouetteError, SilhouetteWarning, annotate_comparison, compare
+    from .. import Analyzer, SilhouetteError, annotate_comparison, compare
     from ..draw import OVERLAY_MAX_SIDE
-    from ..io import fit_within, read_image
+    from ..io import load_image
 
     results = []
     with warnings.catch_warnings(record=True) as caught:
@@ -344,15 +340,11 @@ def _compare(args: argparse.Namespace) -> int:
                 try:
                     results.append(analyzer.analyze(photo, height_cm=args.height_cm))
                     if args.out is not None and photo is args.after:
-                        image = fit_within(
-                            read_image(photo, max_side=OVERLAY_MAX_SIDE).rgb, OVERLAY_MAX_SIDE
-                        )
+                        image = load_image(photo, max_side=OVERLAY_MAX_SIDE)
                 except SilhouetteError as exc:
                     _error(prog, printable(str(exc)))
                     return EXIT_BAD_INPUT
-    ours = [str(w.message) for w in caught if issubclass(w.category, SilhouetteWarning)]
-    for message in dict.fromkeys(ours):
-        print(f"{prog}: warning: {printable(message)}", file=sys.stderr)
+    _print_warnings(prog, caught)
     before, after = results
     comparison = compare(before, after)
     if args.out is not None:
@@ -655,6 +647,15 @@ def _batch_summary(summary) -> str:
     if summary.removed:
         parts.append(f"{summary.removed} record(s) of photos no longer there removed")
     return ", ".join(parts) + "."
+
+
+def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
+    """Our warnings, one line each, once each (a photo read twice warns twice)."""
+    from ..errors import SilhouetteWarning
+
+    ours = [str(w.message) for w in caught if issubclass(w.category, SilhouetteWarning)]
+    for message in dict.fromkeys(ours):
+        print(f"{prog}: warning: {printable(message)}", file=sys.stderr)
 
 
 def _write_image(path: Path, rgb) -> None:

@@ -459,7 +459,7 @@ def _height(raw: bytes | None) -> float | None:
 
 def _answer(analyzer, data: bytes, height_cm: float | None, overlay: bool) -> Response:
     """Analyse the photo (in a worker thread): the JSON result, or the overlay PNG."""
-    from ..io import fit_within, read_image
+    from ..io import load_image
 
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     try:
@@ -472,7 +472,7 @@ def _answer(analyzer, data: bytes, height_cm: float | None, overlay: bool) -> Re
                 return Response(body, media_type="application/json", headers=headers)
             from ..draw import OVERLAY_MAX_SIDE, annotate
 
-            image = fit_within(read_image(data, max_side=OVERLAY_MAX_SIDE).rgb, OVERLAY_MAX_SIDE)
+            image = load_image(data, max_side=OVERLAY_MAX_SIDE)
             return Response(_png(annotate(image, result)), media_type="image/png", headers=headers)
     except ImageDecodeError as exc:
         raise _Problem(422, "unreadable_image", _message(exc)) from None
