@@ -21,6 +21,7 @@ import socket
 import sys
 
 from ..files import printable
+from .cli import _at_least_one
 
 __all__ = ["exposure_warning", "is_loopback", "main", "parser"]
 
@@ -31,13 +32,6 @@ EXIT_ADDRESS = 6
 EXIT_NO_EXTRA = 7
 
 _PROG = "silhouette serve"
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _count(text: str) -> int:
@@ -85,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=_at_least_one,
         default=1,
         metavar="N",
         help="worker processes, each with its own model (about 0.4 GB each; default 1)",
