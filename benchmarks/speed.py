@@ -37,7 +37,7 @@ SHARED = ROOT.parent / "shared"
 
 sys.path.insert(0, str(ROOT / "src"))
 from silhouette import Analyzer, AnalyzerOptions, load_image  # noqa: E402
-from silhouette.analyzer import _fit  # noqa: E402
+from silhouette.io import fit_within as _fit  # noqa: E402
 
 #: What SOURCES.tsv's notes say of a photo with several people in it (the
 #: groups, the bystanders; an audience in the background is not counted).
@@ -386,7 +386,7 @@ MEMORY_PROBE = """
 import re, sys, itertools
 sys.path.insert(0, {src!r})
 from silhouette import Analyzer, load_image
-from silhouette.analyzer import _fit
+from silhouette.io import fit_within as _fit
 images = [_fit(load_image(p), 1600) for p in {paths!r}]
 def rss():
     s = open("/proc/self/status").read()

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from silhouette import Landmarks, PoseEstimate  # noqa: E402
-from silhouette.analyzer import AnalyzerOptions, _fit  # noqa: E402
+from silhouette.analyzer import AnalyzerOptions  # noqa: E402
+from silhouette.io import fit_within as _fit  # noqa: E402
 from silhouette.io import read_image  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
