@@ -793,3 +793,19 @@ def test_a_kept_reference_follows_a_rename_and_a_gone_or_wrong_one_breaks_no_run
     assert p.returncode == 0, p.stderr
     assert f"reference photo {renamed.name} named by an earlier run" in p.stdout
     assert {r["comparison"]["reference"] for r in log(out) if r["comparison"]} == {made[0].name}
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "threads"),
+    [(2, 2, 1), (2, 1, 2), (8, 2, 2), (8, 8, 1), (1, 4, 1), (3, 2, 1)],
+)
+def test_each_worker_gets_its_share_of_the_cores_for_the_model(
+    monkeypatch, cores, workers, threads
+):
+    from silhouette import AnalyzerOptions
+    from silhouette.apps import batch as batch_module
+
+    monkeypatch.setattr(batch_module, "usable_cores", lambda: cores)
+    assert batch_module.per_worker(AnalyzerOptions(), workers).threads == threads
+    # threads the caller chose are kept
+    assert batch_module.per_worker(AnalyzerOptions(threads=3), workers).threads == 3

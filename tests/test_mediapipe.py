@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
@@ -72,3 +73,54 @@ def test_the_pose_model_loads_without_mediapipes_drawing_utilities_which_still_w
         "drawing utils work: DrawingSpec",
         "matplotlib imported: True",
     ]
+
+
+def _threads_of(pose) -> list[int]:
+    """XNNPACK thread counts of every network in a running pose graph."""
+    from google.protobuf import text_format
+    from mediapipe.calculators.tensor import inference_calculator_pb2
+    from mediapipe.framework import calculator_pb2
+
+    ext = inference_calculator_pb2.InferenceCalculatorOptions.ext
+    config = text_format.Parse(
+        pose._pose._graph.text_config, calculator_pb2.CalculatorGraphConfig()
+    )
+    return [
+        n.options.Extensions[ext].delegate.xnnpack.num_threads
+        for n in config.node
+        if n.options.HasExtension(ext)
+    ]
+
+
+@pytest.fixture(scope="module")
+def arsalan():
+    from PIL import Image
+
+    return np.asarray(Image.open(SAMPLES / "arsalan_front.jpg").convert("RGB"))
+
+
+def test_threads_reach_both_networks_and_leave_the_results_bit_for_bit(arsalan):
+    from silhouette.backends.mediapipe import MediaPipePose
+
+    one, two = MediaPipePose(threads=1), MediaPipePose(threads=2)
+    try:
+        a, b = one(arsalan), two(arsalan)
+        # the detector and the landmark network, each on the threads asked for
+        assert _threads_of(one) == [1, 1]
+        assert _threads_of(two) == [2, 2]
+    finally:
+        one.close()
+        two.close()
+    np.testing.assert_array_equal(a.landmarks.xy, b.landmarks.xy)
+    np.testing.assert_array_equal(a.mask, b.mask)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_threads_must_be_a_positive_int(bad):
+    from silhouette import AnalyzerOptions, InvalidInputError
+    from silhouette.backends.mediapipe import MediaPipePose
+
+    with pytest.raises(ValueError, match="threads"):
+        MediaPipePose(threads=bad)
+    with pytest.raises(InvalidInputError, match="threads"):
+        AnalyzerOptions(threads=bad)

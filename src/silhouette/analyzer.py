@@ -11,6 +11,7 @@ from .core.measure import MeasureOptions, measure_person
 from .core.people import largest_person
 from .core.posture import TILT_THRESHOLD_DEG
 from .errors import InvalidInputError
+from .files import usable_cores
 from .io import DecodedImage, ImageSource, fit_within, read_image
 from .results import Analysis
 
@@ -43,6 +44,11 @@ class AnalyzerOptions:
         own person detector says how many people it saw, at no cost; only
         when it saw several is the pose model asked again (once per person).
         See ``people_backend`` of :class:`Analyzer` for a thorough check.
+    threads : int or None
+        CPU threads the pose model runs on. None: two when this process may
+        use two cores or more (about a sixth faster than one on a 2-core
+        machine, docs/performance.md), else one. :func:`silhouette.run_batch`
+        gives each of its worker processes its share of the cores.
     """
 
     max_side: int = 1600
@@ -51,6 +57,7 @@ class AnalyzerOptions:
     dip_threshold_ratio: float = DIP_THRESHOLD_RATIO
     tilt_threshold_deg: float = TILT_THRESHOLD_DEG
     check_people: bool = True
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_side, int) or self.max_side < 64:
@@ -63,6 +70,10 @@ class AnalyzerOptions:
             raise InvalidInputError(
                 f"dip_threshold_ratio must be in (0, 0.5), got {self.dip_threshold_ratio}"
             )
+        if self.threads is not None and (
+            not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1
+        ):
+            raise InvalidInputError(f"threads must be an int >= 1, got {self.threads!r}")
         if not 0.0 < self.tilt_threshold_deg < 45.0:
             raise InvalidInputError(
                 f"tilt_threshold_deg must be in (0, 45), got {self.tilt_threshold_deg}"
@@ -117,7 +128,8 @@ class Analyzer:
             from .backends.mediapipe import MediaPipePose
 
             pose_backend = MediaPipePose(
-                min_detection_confidence=self.options.min_detection_confidence
+                min_detection_confidence=self.options.min_detection_confidence,
+                threads=self.options.threads or min(2, usable_cores()),
             )
         self._pose: PoseBackend | None = pose_backend
         self._people: PeopleBackend | None = people_backend

@@ -23,12 +23,21 @@ __all__ = [
     "atomic_write_text",
     "native_stderr_silenced",
     "printable",
+    "usable_cores",
 ]
 
 # C0 and C1 control characters and DEL (terminal escape sequences start with
 # ESC), line and paragraph separators, and the bidirectional overrides that
 # can make a name read differently from what it is.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 def _escape(m: re.Match[str]) -> str:

@@ -27,13 +27,13 @@ import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..analyzer import Analyzer, AnalyzerOptions
 from ..errors import InvalidInputError, SilhouetteError, SilhouetteWarning
-from ..files import FolderLock, atomic_write_bytes, atomic_write_text, printable
+from ..files import FolderLock, atomic_write_bytes, atomic_write_text, printable, usable_cores
 from ..io import read_image
 from .dates import photo_date
 from .photos import OUTPUT_MARKER, file_sha256, find_photos
@@ -104,6 +104,17 @@ class _Job:
     out_dir: str
     height_cm: float | None
     overlays: bool
+
+
+def per_worker(options: AnalyzerOptions, workers: int) -> AnalyzerOptions:
+    """``options`` for one of ``workers`` processes: its share of the cores.
+
+    More model threads than cores only make the workers wait for each other.
+    Threads set by the caller are kept.
+    """
+    if options.threads is not None:
+        return options
+    return replace(options, threads=max(1, min(2, usable_cores() // max(1, workers))))
 
 
 def _default_analyzer(options: AnalyzerOptions) -> Analyzer:
@@ -210,6 +221,8 @@ def run_batch(
     if not folder.is_dir():
         raise InvalidInputError(f"{printable(str(folder))}: not a folder")
     options = options or AnalyzerOptions()
+    if scheduler is None:
+        options = per_worker(options, workers or usable_cores())
     factory = analyzer_factory or functools.partial(_default_analyzer, options)
     out.mkdir(parents=True, exist_ok=True)
     cluster = _connect(scheduler)  # first: an unreachable scheduler fails fast
@@ -465,7 +478,7 @@ def _analyse(
     """Records of the jobs, in the order they finish."""
     if not jobs:
         return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(workers or usable_cores(), len(jobs)))
     pending = deque(jobs)
     if workers > 1:
         yield from _in_workers(pending, workers, factory)

@@ -84,11 +84,17 @@ def _deferred(names: tuple[str, ...]) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
-def _solution_base():
-    """MediaPipe's ``SolutionBase``, after checking that the models are installed."""
+def _solution_base(threads: int | None = None):
+    """MediaPipe's ``SolutionBase``, after checking that the models are installed.
+
+    With ``threads``, a subclass whose graph runs each TensorFlow Lite model
+    on that many threads (XNNPACK's ``num_threads``; MediaPipe's default on
+    desktop is one, whatever the machine has).
+    """
     try:
         with _deferred(_UNUSED_BY_THE_GRAPHS):
             import mediapipe as mp
+            from mediapipe.calculators.tensor import inference_calculator_pb2
             from mediapipe.python.solution_base import SolutionBase
     except ImportError as exc:  # pragma: no cover - dependency of the package
         raise ModelNotFoundError(
@@ -105,7 +111,22 @@ def _solution_base():
                 f"({getattr(mp, '__version__', '?')}); reinstall mediapipe==0.10.21 "
                 "(silhouette never downloads models)"
             )
-    return SolutionBase
+    if threads is None:
+        return SolutionBase
+    inference = inference_calculator_pb2.InferenceCalculatorOptions.ext
+
+    class Threaded(SolutionBase):
+        # The graph's subgraphs are expanded only when it is validated, so
+        # this is the one place that sees their inference nodes; their
+        # ``delegate`` is a nested message, which ``calculator_params``
+        # cannot set.
+        def _modify_calculator_options(self, config, calculator_params):
+            super()._modify_calculator_options(config, calculator_params)
+            for node in config.node:
+                if node.options.HasExtension(inference):
+                    node.options.Extensions[inference].delegate.xnnpack.num_threads = threads
+
+    return Threaded
 
 
 class _Quiet:
@@ -184,6 +205,10 @@ class MediaPipePose(_Quiet):
     ----------
     min_detection_confidence : float, optional
         Person detector threshold, in [0, 1].
+    threads : int, optional
+        Threads each of the two networks runs on (default 1, as MediaPipe's
+        ``Pose``). Two take about a sixth off the call on a 2-core machine
+        (docs/performance.md); the results are bit for bit the same.
 
     Notes
     -----
@@ -191,8 +216,10 @@ class MediaPipePose(_Quiet):
     native start-up log lines are silenced (see ``_Quiet``).
     """
 
-    def __init__(self, *, min_detection_confidence: float = 0.5) -> None:
-        solution_base = _solution_base()
+    def __init__(self, *, min_detection_confidence: float = 0.5, threads: int = 1) -> None:
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+        solution_base = _solution_base(threads)
         with native_stderr_silenced():
             self._pose = solution_base(
                 binary_graph_path=_POSE_GRAPH,
