@@ -295,16 +295,15 @@ def _match_shift(
     shifts = np.arange(-max_shift, max_shift + 1e-9, 0.5)
     order = np.argsort(v)
     vr, ur = v[order], right[order]
-    costs = np.full(shifts.size, np.inf)
-    for i, s in enumerate(shifts):
-        q = v - s
-        ok = np.isfinite(left) & (q >= vr[0]) & (q <= vr[-1])
-        r = np.interp(q[ok], vr, ur)
-        good = np.isfinite(r)
-        if good.sum() < 0.5 * v.size:
-            continue
-        d = left[ok][good] - r[good]
-        costs[i] = np.mean((d - d.mean()) ** 2)
+    # Every shift at once: rows are shifts, columns the left profile's levels.
+    q = v[None, :] - shifts[:, None]
+    r = np.interp(q, vr, ur)
+    good = np.isfinite(left)[None, :] & (q >= vr[0]) & (q <= vr[-1]) & np.isfinite(r)
+    n = good.sum(axis=1)
+    d = np.where(good, left[None, :] - r, 0.0)
+    mean = d.sum(axis=1) / np.maximum(n, 1)
+    dev = np.where(good, d - mean[:, None], 0.0)
+    costs = np.where(n >= 0.5 * v.size, (dev**2).sum(axis=1) / np.maximum(n, 1), np.inf)
     k = int(np.argmin(costs))
     if not np.isfinite(costs[k]) or k in (0, shifts.size - 1):
         return None
