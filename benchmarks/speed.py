@@ -37,6 +37,7 @@ SHARED = ROOT.parent / "shared"
 
 sys.path.insert(0, str(ROOT / "src"))
 from silhouette import Analyzer, AnalyzerOptions, load_image  # noqa: E402
+from silhouette.files import usable_cores  # noqa: E402
 from silhouette.io import fit_within as _fit  # noqa: E402
 
 #: What SOURCES.tsv's notes say of a photo with several people in it (the
@@ -108,10 +109,15 @@ def thorough_analyzer():
 
 def bench_overhead(paths, repeat):
     """1. Bare pose + segmentation vs Analyzer.analyze on the same decoded image."""
+    from silhouette.backends.mediapipe import MediaPipePose
+
     pose = bare_pose()
     full = Analyzer()
     thorough, people = thorough_analyzer()
     lean = Analyzer(AnalyzerOptions(check_people=False))
+    one_thread = Analyzer(AnalyzerOptions(threads=1))
+    # The analyzer's own model as it runs it (two threads where two cores are usable).
+    model = MediaPipePose(threads=full.options.threads or min(2, usable_cores()))
     rows = []
     for p in paths:
         rgb = _fit(load_image(p), full.options.max_side)
@@ -120,6 +126,8 @@ def bench_overhead(paths, repeat):
             lambda x=rgb: full.analyze(x),
             lambda x=rgb: thorough.analyze(x),
             lambda x=rgb: lean.analyze(x),
+            lambda x=rgb: model(x),
+            lambda x=rgb: one_thread.analyze(x),
         ]
         for fn in calls:
             fn()  # warm up
@@ -129,8 +137,10 @@ def bench_overhead(paths, repeat):
                 t.append(median_ms(fn, 1))
         rows.append(tuple(statistics.median(t) for t in times))
     people.close()
+    model.close()
     ms = [statistics.median(c) for c in zip(*rows, strict=True)]
     ratio = [statistics.median(r[k] / r[0] for r in rows) for k in range(len(ms))]
+    own = statistics.median(r[1] / r[4] for r in rows)
     return [
         ("bare MediaPipe pose+segmentation, decoded photo", f"{ms[0]:.0f} ms", "1.00x", ""),
         (
@@ -150,6 +160,18 @@ def bench_overhead(paths, repeat):
             f"{ms[3]:.0f} ms",
             f"{ratio[3]:.2f}x",
             "",
+        ),
+        (
+            "Analyzer.analyze, threads=1 (the model on one thread, as MediaPipe's Pose)",
+            f"{ms[5]:.0f} ms",
+            f"{ratio[5]:.2f}x",
+            "",
+        ),
+        (
+            "the analyzer's model alone (MediaPipePose, threads as the analyzer's)",
+            f"{ms[4]:.0f} ms",
+            f"{ratio[4]:.2f}x",
+            f"Analyzer.analyze over it: {own:.2f}x",
         ),
     ], len(rows)
 
