@@ -221,8 +221,10 @@ def run_batch(
     if not folder.is_dir():
         raise InvalidInputError(f"{printable(str(folder))}: not a folder")
     options = options or AnalyzerOptions()
-    if scheduler is None:
-        options = per_worker(options, workers or usable_cores())
+    if scheduler is not None and options.threads is None:
+        # A cluster runs one worker process per core (docs/cluster.md).
+        options = replace(options, threads=1)
+    options = per_worker(options, workers or usable_cores())
     factory = analyzer_factory or functools.partial(_default_analyzer, options)
     out.mkdir(parents=True, exist_ok=True)
     cluster = _connect(scheduler)  # first: an unreachable scheduler fails fast
