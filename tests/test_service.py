@@ -441,6 +441,19 @@ def test_settings_are_checked():
         service.ServiceSettings(queue=-1)
     with pytest.raises(ValueError, match="API key"):
         service.ServiceSettings(api_key=" ")
+    with pytest.raises(ValueError, match="threads"):
+        service.ServiceSettings(threads=0)
+
+
+def test_settings_reach_the_worker_processes_through_the_environment(monkeypatch):
+    # `silhouette serve` hands its settings to uvicorn's workers this way.
+    settings = service.ServiceSettings(queue=3, api_key="k3y-value", docs=False, threads=1)
+    for name, value in service.settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    seen = {}
+    monkeypatch.setattr(service, "create_app", lambda s: seen.setdefault("settings", s))
+    service.app_from_env()
+    assert seen["settings"] == settings
 
 
 # --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import re
 import warnings
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -84,6 +85,10 @@ class ServiceSettings:
         Serve ``/docs`` and ``/openapi.json``.
     body_timeout_s : float
         Seconds an upload may take to arrive (408 after that).
+    threads : int or None
+        Threads each worker's analyzer runs the pose model on
+        (``AnalyzerOptions.threads``); ``silhouette serve`` gives each worker
+        process its share of the cores.
     """
 
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 2**20
@@ -91,6 +96,7 @@ class ServiceSettings:
     api_key: str | None = None
     docs: bool = True
     body_timeout_s: float = 60.0
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_upload_bytes, int) or self.max_upload_bytes < 1:
@@ -103,6 +109,10 @@ class ServiceSettings:
             raise InvalidInputError("the API key must not be empty")
         if not self.body_timeout_s > 0:
             raise InvalidInputError(f"body_timeout_s must be > 0, got {self.body_timeout_s!r}")
+        if self.threads is not None:
+            from ..analyzer import AnalyzerOptions
+
+            AnalyzerOptions(threads=self.threads)  # its check, its message
 
 
 class _Problem(Exception):
@@ -154,9 +164,9 @@ def create_app(settings: ServiceSettings | None = None, *, analyzer_factory=None
     # python-multipart logs pieces of malformed bodies; the client is told instead.
     logging.getLogger("python_multipart").setLevel(logging.CRITICAL)
     if analyzer_factory is None:
-        from ..analyzer import Analyzer
+        from ..analyzer import Analyzer, AnalyzerOptions
 
-        analyzer_factory = Analyzer
+        analyzer_factory = partial(Analyzer, AnalyzerOptions(threads=settings.threads))
     state: dict[str, Any] = {"waiting": 0}
 
     @asynccontextmanager
