@@ -802,10 +802,10 @@ def test_a_kept_reference_follows_a_rename_and_a_gone_or_wrong_one_breaks_no_run
 def test_each_worker_gets_its_share_of_the_cores_for_the_model(
     monkeypatch, cores, workers, threads
 ):
-    from silhouette import AnalyzerOptions
+    from silhouette import AnalyzerOptions, files
     from silhouette.apps import batch as batch_module
 
-    monkeypatch.setattr(batch_module, "usable_cores", lambda: cores)
+    monkeypatch.setattr(files, "usable_cores", lambda: cores)
     assert batch_module.per_worker(AnalyzerOptions(), workers).threads == threads
     # threads the caller chose are kept
     assert batch_module.per_worker(AnalyzerOptions(threads=3), workers).threads == 3

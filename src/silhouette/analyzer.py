@@ -11,7 +11,7 @@ from .core.measure import MeasureOptions, measure_person
 from .core.people import largest_person
 from .core.posture import TILT_THRESHOLD_DEG
 from .errors import InvalidInputError
-from .files import usable_cores
+from .files import model_threads
 from .io import DecodedImage, ImageSource, fit_within, read_image
 from .results import Analysis
 
@@ -46,9 +46,10 @@ class AnalyzerOptions:
         See ``people_backend`` of :class:`Analyzer` for a thorough check.
     threads : int or None
         CPU threads the pose model runs on. None: two when this process may
-        use two cores or more (about a sixth faster than one on a 2-core
-        machine, docs/performance.md), else one. :func:`silhouette.run_batch`
-        gives each of its worker processes its share of the cores.
+        use two cores or more (the call about a tenth faster than on one, on
+        a 2-core machine; docs/performance.md), else one. The results are the
+        same bit for bit. :func:`silhouette.run_batch` and ``silhouette
+        serve`` give each of their worker processes its share of the cores.
     """
 
     max_side: int = 1600
@@ -129,7 +130,7 @@ class Analyzer:
 
             pose_backend = MediaPipePose(
                 min_detection_confidence=self.options.min_detection_confidence,
-                threads=self.options.threads or min(2, usable_cores()),
+                threads=self.options.threads or model_threads(),
             )
         self._pose: PoseBackend | None = pose_backend
         self._people: PeopleBackend | None = people_backend

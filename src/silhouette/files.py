@@ -21,6 +21,7 @@ __all__ = [
     "LockHeldError",
     "atomic_write_bytes",
     "atomic_write_text",
+    "model_threads",
     "native_stderr_silenced",
     "printable",
     "usable_cores",
@@ -38,6 +39,15 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def model_threads(processes: int = 1) -> int:
+    """Threads for the pose model in each of ``processes`` processes on this machine.
+
+    Each its share of the cores, at most two (measured: docs/performance.md);
+    more threads than cores only make the processes wait for each other.
+    """
+    return max(1, min(2, usable_cores() // max(1, processes)))
 
 
 def _escape(m: re.Match[str]) -> str:

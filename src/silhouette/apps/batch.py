@@ -33,7 +33,14 @@ from typing import Any
 
 from ..analyzer import Analyzer, AnalyzerOptions
 from ..errors import InvalidInputError, SilhouetteError, SilhouetteWarning
-from ..files import FolderLock, atomic_write_bytes, atomic_write_text, printable, usable_cores
+from ..files import (
+    FolderLock,
+    atomic_write_bytes,
+    atomic_write_text,
+    model_threads,
+    printable,
+    usable_cores,
+)
 from ..io import read_image
 from .dates import photo_date
 from .photos import OUTPUT_MARKER, file_sha256, find_photos
@@ -114,7 +121,7 @@ def per_worker(options: AnalyzerOptions, workers: int) -> AnalyzerOptions:
     """
     if options.threads is not None:
         return options
-    return replace(options, threads=max(1, min(2, usable_cores() // max(1, workers))))
+    return replace(options, threads=model_threads(workers))
 
 
 def _default_analyzer(options: AnalyzerOptions) -> Analyzer:

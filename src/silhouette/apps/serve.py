@@ -20,7 +20,7 @@ import os
 import socket
 import sys
 
-from ..files import printable, usable_cores
+from ..files import model_threads, printable
 from .cli import _at_least_one
 
 __all__ = ["exposure_warning", "is_loopback", "main", "parser"]
@@ -169,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             queue=args.queue,
             api_key=api_key,
             docs=not args.no_docs,
-            # Each worker process its share of the cores for the model.
-            threads=max(1, min(2, usable_cores() // args.workers)),
+            threads=model_threads(args.workers),
         )
     except InvalidInputError as exc:
         _error(str(exc))

@@ -119,7 +119,8 @@ def _solution_base(threads: int | None = None):
         # The graph's subgraphs are expanded only when it is validated, so
         # this is the one place that sees their inference nodes; their
         # ``delegate`` is a nested message, which ``calculator_params``
-        # cannot set.
+        # cannot set. (SolutionBase calls this only with calculator_params,
+        # which the pose graph always passes.)
         def _modify_calculator_options(self, config, calculator_params):
             super()._modify_calculator_options(config, calculator_params)
             for node in config.node:
@@ -207,7 +208,7 @@ class MediaPipePose(_Quiet):
         Person detector threshold, in [0, 1].
     threads : int, optional
         Threads each of the two networks runs on (default 1, as MediaPipe's
-        ``Pose``). Two take about a sixth off the call on a 2-core machine
+        ``Pose``). Two take about a tenth off the call on a 2-core machine
         (docs/performance.md); the results are bit for bit the same.
 
     Notes
