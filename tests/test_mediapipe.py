@@ -26,6 +26,38 @@ LIBRARY_USE = textwrap.dedent(f"""
 """)
 
 
+# The graph logs from its own threads after the constructor returns, when a
+# network first runs, and when its landmark branch first finds someone: a
+# pause before the first photo, a first photo with nobody or an unreadable
+# one must not let any of it through.
+FIRST_CALLS = textwrap.dedent(f"""
+    import sys, time
+    import silhouette
+    from silhouette import Analyzer, ImageDecodeError
+
+    silhouette.analyze({str(SAMPLES / "render_back.jpg")!r})
+    with Analyzer() as analyzer:
+        time.sleep(0.5)
+        try:
+            analyzer.analyze({str(SAMPLES / "CREDITS.md")!r})
+        except ImageDecodeError:
+            pass
+        analyzer.analyze({str(SAMPLES / "empty_room.jpg")!r})
+        time.sleep(0.3)
+        analyzer.analyze({str(SAMPLES / "arsalan_front.jpg")!r})
+        time.sleep(0.3)
+    print("done", file=sys.stderr)
+""")
+
+
+def test_no_native_log_line_after_a_pause_a_bad_file_or_a_photo_with_nobody():
+    p = subprocess.run(
+        [sys.executable, "-c", FIRST_CALLS], capture_output=True, text=True, timeout=300
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines() == ["done"]
+
+
 def test_the_library_prints_none_of_mediapipes_native_log_lines():
     # MediaPipe logs "Created TensorFlow Lite XNNPACK delegate",
     # "inference_feedback_manager" and more from C++ to file descriptor 2.

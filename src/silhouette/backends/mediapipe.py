@@ -140,8 +140,9 @@ class _Quiet:
     no setting turns them off. So a backend is made and run once on a tiny
     blank image (the graph has started when it answers), and its first real
     run is made, with descriptor 2 pointed at the null device
-    (:func:`silhouette.files.native_stderr_silenced`); later runs print
-    nothing and are left alone.
+    (:func:`silhouette.files.native_stderr_silenced`), and for the pose graph
+    every run up to the first that finds a person (its landmark branch logs
+    on its own first run); later runs print nothing and are left alone.
     """
 
     _first = True
@@ -152,12 +153,17 @@ class _Quiet:
         graph.process(np.full((64, 64, 3), 128, np.uint8))
         return graph
 
-    def _quietly(self, run, *args):
+    def _quietly(self, run, *args, settled=lambda out: True):
+        """``run(*args)``, silenced until a run has ``settled`` the graph.
+
+        A graph logs again when a branch runs for the first time (the pose
+        graph's landmark branch, only once a person is found).
+        """
         if not self._first:
             return run(*args)
         with native_stderr_silenced():
             out = run(*args)
-        self._first = False
+        self._first = not settled(out)
         return out
 
 
@@ -174,10 +180,12 @@ class MediaPipePeople(_Quiet):
     def __init__(self) -> None:
         solution_base = _solution_base()
         with native_stderr_silenced():
-            self._seg = solution_base(
-                binary_graph_path=_PEOPLE_GRAPH,
-                side_inputs={"model_selection": 0},
-                outputs=["segmentation_mask"],
+            self._seg = self._started(
+                solution_base(
+                    binary_graph_path=_PEOPLE_GRAPH,
+                    side_inputs={"model_selection": 0},
+                    outputs=["segmentation_mask"],
+                )
             )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -222,36 +230,40 @@ class MediaPipePose(_Quiet):
             raise ValueError(f"threads must be an int >= 1, got {threads!r}")
         solution_base = _solution_base(threads)
         with native_stderr_silenced():
-            self._pose = solution_base(
-                binary_graph_path=_POSE_GRAPH,
-                side_inputs={
-                    "model_complexity": 1,
-                    "smooth_landmarks": False,
-                    "enable_segmentation": True,
-                    "smooth_segmentation": False,
-                    "use_prev_landmarks": False,  # every photo is detected afresh
-                },
-                calculator_params={
-                    "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
-                        min_detection_confidence
-                    ),
-                    "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation"
-                    "__ThresholdingCalculator.threshold": 0.5,
-                },
-                outputs=[
-                    "pose_landmarks",
-                    "pose_world_landmarks",
-                    "segmentation_mask",
-                    # Every person the detector found (score above the
-                    # threshold, after non-maximum suppression); the graph
-                    # follows the first.
-                    "pose_detections",
-                ],
+            self._pose = self._started(
+                solution_base(
+                    binary_graph_path=_POSE_GRAPH,
+                    side_inputs={
+                        "model_complexity": 1,
+                        "smooth_landmarks": False,
+                        "enable_segmentation": True,
+                        "smooth_segmentation": False,
+                        "use_prev_landmarks": False,  # every photo is detected afresh
+                    },
+                    calculator_params={
+                        "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
+                            min_detection_confidence
+                        ),
+                        "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation"
+                        "__ThresholdingCalculator.threshold": 0.5,
+                    },
+                    outputs=[
+                        "pose_landmarks",
+                        "pose_world_landmarks",
+                        "segmentation_mask",
+                        # Every person the detector found (score above the
+                        # threshold, after non-maximum suppression); the graph
+                        # follows the first.
+                        "pose_detections",
+                    ],
+                )
             )
 
     def __call__(self, rgb: npt.NDArray[np.uint8]) -> PoseEstimate | None:
         h, w = rgb.shape[:2]
-        result = self._quietly(self._pose.process, {"image": rgb})
+        result = self._quietly(
+            self._pose.process, {"image": rgb}, settled=lambda r: r.pose_landmarks is not None
+        )
         if result.pose_landmarks is None:
             return None
         raw = np.array(
