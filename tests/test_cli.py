@@ -89,6 +89,24 @@ def test_usage_errors():
     assert p.returncode == 2 and "height" in p.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["photo.jpg", "--height-cm", "abc"],
+        ["batch", ".", "--workers", "two"],
+        ["serve", "--port", "http"],
+        ["serve", "--max-upload-mb", "lots"],
+    ],
+)
+def test_a_value_that_is_not_a_number_is_named_in_words(args):
+    p = silhouette(*args)
+    last = p.stderr.splitlines()[-1]
+    assert p.returncode == 2
+    assert f"got {args[-1]!r}" in last and "must be" in last
+    # argparse's own wording names the parsing function ("invalid _port value")
+    assert "invalid" not in last and "_" not in last.split(":")[-1]
+
+
 @pytest.mark.model
 def test_version_and_help_do_not_load_the_model():
     p = silhouette("--version")

@@ -66,14 +66,20 @@ OVERLAY_FORMATS = {
 
 
 def _height_cm(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of centimetres, got {text!r}") from None
     if not 50 <= value <= 272:
         raise argparse.ArgumentTypeError(f"must be between 50 and 272, got {value:g}")
     return value
 
 
 def _at_least_one(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value

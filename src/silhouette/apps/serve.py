@@ -42,14 +42,20 @@ def _count(text: str) -> int:
 
 
 def _megabytes(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of megabytes, got {text!r}") from None
     if not 0 < value <= 4096:
         raise argparse.ArgumentTypeError(f"must be more than 0 and at most 4096, got {value:g}")
     return value
 
 
 def _port(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
     return value
