@@ -94,11 +94,24 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, with where to read more."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(_usage_error(self.prog, message))
+
+
 def _parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="silhouette",
+        usage=(
+            "silhouette PHOTO [--height-cm N] [--json] [--overlay OUT.png]\n"
+            "       silhouette compare BEFORE AFTER [...]\n"
+            "       silhouette batch FOLDER [...]\n"
+            "       silhouette serve [...]"
+        ),
         description=(
             "Measure the hip dips (the inward curve of the body's outline between hip bone "
             "and thigh) of the standing person in a photo. Runs offline; the photo never "
@@ -130,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="silhouette compare",
         description=(
             "How each hip's dip changed from an earlier photo to a later one of the same "
@@ -159,7 +172,7 @@ def _compare_parser() -> argparse.ArgumentParser:
 
 
 def _batch_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="silhouette batch",
         description=(
             "Analyse every photo in a folder of progress photos and write results.csv, "
@@ -288,13 +301,17 @@ def _error(prog: str, message: str) -> None:
     print(f"{prog}: error: {message}", file=sys.stderr)
 
 
+def _usage_error(prog: str, message: str) -> int:
+    """A usage error in argparse's form (one line), as :class:`_Parser` prints them."""
+    _error(prog, f"{message} (see {prog} --help)")
+    return EXIT_USAGE
+
+
 def _single(args: argparse.Namespace) -> int:
     if args.overlay is not None:
         problem = _overlay_problem(args.overlay, args.photo)
         if problem:
-            _parser().print_usage(sys.stderr)
-            _error("silhouette", problem)
-            return EXIT_USAGE
+            return _usage_error("silhouette", problem)
     from .. import Analyzer, SilhouetteError, annotate
     from ..draw import OVERLAY_MAX_SIDE
     from ..io import load_image
@@ -331,9 +348,7 @@ def _compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         problem = _overlay_problem(args.out, args.before) or _overlay_problem(args.out, args.after)
         if problem:
-            _compare_parser().print_usage(sys.stderr)
-            _error(prog, problem.replace("--overlay", "--out"))
-            return EXIT_USAGE
+            return _usage_error(prog, problem.replace("--overlay", "--out"))
     from .. import Analyzer, SilhouetteError, annotate_comparison, compare
     from ..draw import OVERLAY_MAX_SIDE
     from ..io import load_image
@@ -449,21 +464,17 @@ def _batch(args: argparse.Namespace) -> int:
     if args.reference is not None:
         name = _name_inside(args.folder, Path(args.reference))
         if name is None:
-            _batch_parser().print_usage(sys.stderr)
-            _error(
+            return _usage_error(
                 prog,
                 f"--reference {printable(args.reference)}: no such photo in "
                 f"{printable(str(args.folder))} (give its name inside the folder)",
             )
-            return EXIT_USAGE
         if "/" in name and not args.recursive:
-            _batch_parser().print_usage(sys.stderr)
-            _error(
+            return _usage_error(
                 prog,
                 f"--reference {printable(args.reference)} is in a sub-folder; add --recursive "
                 "to analyse the sub-folders",
             )
-            return EXIT_USAGE
         args.reference = name
     from tqdm import tqdm
 

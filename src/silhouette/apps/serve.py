@@ -21,7 +21,7 @@ import socket
 import sys
 
 from ..files import model_threads, printable
-from .cli import _at_least_one
+from .cli import _at_least_one, _Parser
 
 __all__ = ["exposure_warning", "is_loopback", "main", "parser"]
 
@@ -63,7 +63,7 @@ def _port(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``silhouette serve``."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog=_PROG,
         description=(
             "Serve silhouette over HTTP: POST /v1/analyze takes a photo (multipart field "
