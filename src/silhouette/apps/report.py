@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -350,7 +351,10 @@ def _plot(points: Sequence[TrendPoint], trend: Trend) -> str:
                 _plot_side(ax, points, trend, side, unit)
             ax.set_ylabel("dip depth, % of hip width" if unit == "ratio" else "dip depth, cm")
             ax.grid(alpha=0.3)
-            ax.set_ylim(bottom=0)
+            # Room above the highest marker: with one photo (or equal depths)
+            # the automatic limits end at its centre and cut it in half.
+            highest = ax.dataLim.y1 if math.isfinite(ax.dataLim.y1) else 0.0
+            ax.set_ylim(0, max(ax.get_ylim()[1], 1.15 * highest, 0.5))
             ax.legend(loc="upper right", frameon=False)
         whens = [p.when for p in points]
         if whens and max(whens) - min(whens) < timedelta(days=2):
