@@ -179,8 +179,12 @@ _MIN_COVERAGE = 0.7
 _BAND_LEVELS = (-0.25, 0.35)
 _BAND_REACH = 0.28
 _BAND_MAX_DEG = 15.0
-#: Mean colour step along the line (CIELAB units per pixel, halved central
-#: difference) and its ratio to the median over the angles tried.
+#: Mean colour step along the line (per pixel, halved central difference)
+#: and its ratio to the median over the angles tried. The step is measured
+#: in OpenCV's 8-bit L*a*b* (L* scaled to 0-255, a* and b* as they are), not
+#: in CIELAB: a step in lightness counts 2.55 times its L* difference, so 5
+#: is a lightness step of 2 L* or a colour step of 5. The calibration was
+#: fitted this way; the clothing check (``core/clothing.py``) uses CIELAB.
 _BAND_MIN_STEP = 5.0
 _BAND_MIN_PROMINENCE = 1.8
 
