@@ -240,6 +240,14 @@ def fake(*args, env=None, timeout=120, **kw):
     )
 
 
+def _as_a_terminal_starts_it() -> None:
+    # A shell runs background jobs (a CI script started with `&`, nohup) with
+    # SIGINT ignored, and the command inherits that: Ctrl-C would then never
+    # reach it, as it should not. A terminal starts a command with the
+    # default, which Python turns into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def fake_popen(*args, env=None):
     base = {k: v for k, v in os.environ.items() if not k.startswith("SILHOUETTE_")}
     return subprocess.Popen(
@@ -249,6 +257,7 @@ def fake_popen(*args, env=None):
         text=True,
         env={**base, **(env or {})},
         start_new_session=True,  # its own process group, as a terminal gives it
+        preexec_fn=_as_a_terminal_starts_it,
     )
 
 
