@@ -9,10 +9,20 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from .core.scoring import beyond_noise
 from .errors import InvalidInputError
 from .results import Analysis, Comparison, HipSide, SideChange
 
-__all__ = ["OVERLAY_MAX_SIDE", "annotate", "annotate_comparison", "format_percent", "hips_box"]
+__all__ = [
+    "OVERLAY_MAX_SIDE",
+    "annotate",
+    "annotate_comparison",
+    "change_verdict",
+    "format_change",
+    "format_percent",
+    "hips_box",
+    "missing_from",
+]
 
 #: Overlay files are drawn on the photo reduced to at most this long side:
 #: plenty to see the outline, without a 100-megapixel PNG.
@@ -46,6 +56,37 @@ def format_percent(ratio: float) -> str:
     """
     published = Decimal(repr(round(float(ratio), 4)))
     return f"{(published * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def format_change(value: float) -> str:
+    """A change with its sign and one decimal: points of hip width, or cm.
+
+    >>> format_change(0.94), format_change(-1.25), format_change(-0.04)  # never "-0.0"
+    ('+0.9', '-1.2', '+0.0')
+    """
+    return f"{round(value, 1) + 0.0:+.1f}"
+
+
+def change_verdict(change_ratio: float) -> str:
+    """How a change of the depth ratio reads: deeper, shallower, or no clear change.
+
+    A change within the measurement's noise (:func:`silhouette.core.scoring.beyond_noise`)
+    is no clear change.
+
+    >>> change_verdict(0.011), change_verdict(-0.011), change_verdict(0.003)
+    ('deeper', 'shallower', 'no clear change')
+    """
+    if not beyond_noise(change_ratio):
+        return "no clear change"
+    return "deeper" if change_ratio > 0 else "shallower"
+
+
+def missing_from(change: SideChange) -> str:
+    """The photo a side's change has no depth in: "either photo", "the earlier
+    photo" or "the later photo"."""
+    if change.before_ratio is None and change.after_ratio is None:
+        return "either photo"
+    return "the earlier photo" if change.before_ratio is None else "the later photo"
 
 
 def annotate(
@@ -698,16 +739,15 @@ def annotate_comparison(
 def _change_lines(change: SideChange) -> list[str]:
     name = change.side.upper()
     if change.change_ratio is None:
-        if change.before_ratio is None and change.after_ratio is None:
-            return [f"{name}: not measured in either photo"]
-        which = "earlier" if change.before_ratio is None else "later"
-        return [f"{name}: not measured in the {which} photo"]
+        return [f"{name}: not measured in {missing_from(change)}"]
     before, after = format_percent(change.before_ratio), format_percent(change.after_ratio)
-    points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
     verdict = "" if change.beyond_noise else " (within noise)"
-    lines = [f"{name}: {before} -> {after}", f"{points:+.1f} points{verdict}"]
+    lines = [
+        f"{name}: {before} -> {after}",
+        f"{format_change(100 * change.change_ratio)} points{verdict}",
+    ]
     if change.change_cm is not None:
-        lines.append(f"{round(change.change_cm, 1) + 0.0:+.1f} cm")  # never "-0.0"
+        lines.append(f"{format_change(change.change_cm)} cm")
     return lines
 
 

@@ -398,23 +398,21 @@ def _compare(args: argparse.Namespace) -> int:
 
 def format_comparison(comparison, before: str, after: str) -> str:
     """Plain-text summary of a comparison, a few lines."""
-    from ..draw import format_percent
+    from ..draw import change_verdict, format_change, format_percent, missing_from
 
     lines = [f"{before} -> {after} (left/right = the person's own sides)"]
     for change in (comparison.left, comparison.right):
         if change.change_ratio is None:
-            lines.append(f"  {change.side:5s}  {_unmeasured(change)}")
+            lines.append(f"  {change.side:5s}  not measured in {missing_from(change)}")
             continue
-        points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
+        verdict = change_verdict(change.change_ratio)
         if not change.beyond_noise:
-            verdict = "no clear change (within the measurement's noise)"
-        else:
-            verdict = "deeper" if change.change_ratio > 0 else "shallower"
-        cm = "" if change.change_cm is None else f", {round(change.change_cm, 1) + 0.0:+.1f} cm"
+            verdict += " (within the measurement's noise)"
+        cm = "" if change.change_cm is None else f", {format_change(change.change_cm)} cm"
         lines.append(
             f"  {change.side:5s}  {format_percent(change.before_ratio):>5s} -> "
             f"{format_percent(change.after_ratio):>5s} of hip width "
-            f"({points:+.1f} points{cm}): {verdict}"
+            f"({format_change(100 * change.change_ratio)} points{cm}): {verdict}"
         )
     if comparison.comparable:
         lines.append("  the photos were taken alike: the change is the body's")
@@ -430,13 +428,6 @@ def _unmeasured_why(result) -> list[str]:
         return []
     gone = {s.side for s in (result.left, result.right) if not s.measured}
     return [w.message for w in result.warnings if w.code.rpartition("_")[2] in gone]
-
-
-def _unmeasured(change) -> str:
-    """Which photo a side's change is missing from, in words."""
-    if change.before_ratio is None and change.after_ratio is None:
-        return "not measured in either photo"
-    return f"not measured in the {'earlier' if change.before_ratio is None else 'later'} photo"
 
 
 def _overlay_problem(overlay: Path, photo: Path) -> str | None:

@@ -188,7 +188,7 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
     The main view is the one with the most comparable dated photos (front
     before back on a tie). None with fewer than two.
     """
-    from ..draw import format_percent
+    from ..draw import change_verdict, format_change, format_percent, missing_from
 
     pair = before_after_pair(records)
     if pair is None:
@@ -199,21 +199,14 @@ def before_after_panel(records: Sequence[BatchRecord]) -> dict[str, Any] | None:
         a = first.result["sides"][side]["dip_depth_ratio"]
         b = last.result["sides"][side]["dip_depth_ratio"]
         name = f"{side.capitalize()} (the person's {side})"
-        if a is None or b is None:
-            which = "either photo" if a is None and b is None else "the earlier photo"
-            which = "the later photo" if a is not None else which
-            lines.append(f"{name}: not measured in {which}.")
-            continue
         change = side_change(side, a, b)
-        verdict = (
-            ("deeper" if change.change_ratio > 0 else "shallower")
-            if change.beyond_noise
-            else "no clear change"
-        )
-        points = round(100 * change.change_ratio, 1) + 0.0  # never "-0.0"
+        if change.change_ratio is None:
+            lines.append(f"{name}: not measured in {missing_from(change)}.")
+            continue
         lines.append(
             f"{name}: {format_percent(a)} then, {format_percent(b)} now "
-            f"({points:+.1f} points of hip width): {verdict}."
+            f"({format_change(100 * change.change_ratio)} points of hip width): "
+            f"{change_verdict(change.change_ratio)}."
         )
 
     def who(r: BatchRecord) -> dict[str, str]:

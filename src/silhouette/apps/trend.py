@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..core.scoring import SMALLEST_DETECTABLE_CHANGE, beyond_noise
+from ..core.scoring import SMALLEST_DETECTABLE_CHANGE
 
 __all__ = ["DAYS_PER_MONTH", "SideTrend", "Trend", "TrendPoint", "compute_trend", "theil_sen"]
 
@@ -197,7 +197,7 @@ def _describe(s: SideTrend) -> str:
     they are not any one photo's measurement) and are called that; with two,
     they are the two measurements.
     """
-    from ..draw import format_percent
+    from ..draw import change_verdict, format_percent
 
     name = f"{s.side.capitalize()} side (the person's {s.side})"
     if s.n == 0:
@@ -212,11 +212,7 @@ def _describe(s: SideTrend) -> str:
             f"{name}: one measurement on {s.start:%d %b %Y}, {format_percent(s.start_ratio)} "
             "of hip width; no trend yet."
         )
-    change = s.end_ratio - s.start_ratio
-    if not beyond_noise(change):
-        verdict = "no clear change"
-    else:
-        verdict = "shallower" if change < 0 else "deeper"
+    verdict = change_verdict(s.end_ratio - s.start_ratio)
     start, end = format_percent(s.start_ratio), format_percent(s.end_ratio)
     if s.n >= 3:
         what = (
