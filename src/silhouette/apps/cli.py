@@ -200,7 +200,6 @@ def _batch_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_at_least_one,
         metavar="N",
-        default=os.cpu_count() or 1,
         help="photos analysed in parallel, one model per process (default: all cores)",
     )
     p.add_argument("--recursive", action="store_true", help="include sub-folders")
