@@ -81,12 +81,13 @@ def render_report(
     if not any(r.comparison for r in records):
         records = judge_series(records, include_posed=include_posed)
     ordered = date_order(records)
-    views = [v for v in SERIES_VIEWS if trend_points(records, v)]
+    by_view = {v: trend_points(records, v) for v in SERIES_VIEWS}
+    views = [v for v in SERIES_VIEWS if by_view[v]]
     trends = []
     for view in views:
-        points = trend_points(records, view)
+        points = by_view[view]
         trend = compute_trend(points, include_posed=include_posed)
-        lines = trend.summary() if points else []
+        lines = trend.summary()
         if len(views) > 1:
             lines = [f"{view.capitalize()} photos:", *lines]
         trends.append({"view": view, "lines": lines, "plot": _plot(points, trend)})
