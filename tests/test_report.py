@@ -161,6 +161,18 @@ def test_copies_and_notes_are_shown():
     assert "The EXIF date 0001-01-01 is not a plausible date" in html
 
 
+def comparable_pair(earlier: dict, later: dict) -> list[BatchRecord]:
+    """Two measured photos a month apart, a.jpg (the reference) then b.jpg, comparable."""
+    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
+    return [
+        BatchRecord(n, n, Status.MEASURED, d, "filename", result=res, comparison=same)
+        for n, d, res in (
+            ("a.jpg", "2024-01-01T08:00:00", earlier),
+            ("b.jpg", "2024-02-01T08:00:00", later),
+        )
+    ]
+
+
 def test_an_empty_folder_says_so():
     html = render_report([], folder="f")
     assert "No photos were found in this folder." in html and "<svg" not in html
@@ -170,14 +182,7 @@ def test_the_before_after_panel_never_says_minus_zero():
     from silhouette.apps.report import before_after_panel
 
     # The left dip 0.02 points shallower: rounds to zero points, said "+0.0".
-    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
-    records = [
-        BatchRecord(n, n, Status.MEASURED, d, "filename", result=result(*lr), comparison=same)
-        for n, d, lr in (
-            ("a.jpg", "2024-01-01T08:00:00", (0.0302, 0.02)),
-            ("b.jpg", "2024-02-01T08:00:00", (0.0300, 0.02)),
-        )
-    ]
+    records = comparable_pair(result(0.0302, 0.02), result(0.0300, 0.02))
     left, right = before_after_panel(records)["lines"]
     assert "(+0.0 points of hip width): no clear change" in left
     assert "(+0.0 points of hip width)" in right
@@ -185,12 +190,8 @@ def test_the_before_after_panel_never_says_minus_zero():
 
 def test_the_before_after_panel_names_its_view():
     # Back photos only: the panel says the pair is of back photos.
-    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
     res = result(0.03, 0.02) | {"view": "back"}
-    records = [
-        BatchRecord(n, n, Status.MEASURED, d, "filename", result=res, comparison=same)
-        for n, d in (("a.jpg", "2024-01-01T08:00:00"), ("b.jpg", "2024-02-01T08:00:00"))
-    ]
+    records = comparable_pair(res, res)
     html = write_report_html(records)
     assert "The first and the latest back photos taken like the back reference" in html
 
@@ -244,13 +245,7 @@ def test_a_session_names_its_views_as_a_list():
 def test_the_before_after_panel_says_which_photo_a_side_is_missing_from():
     from silhouette.apps.report import before_after_panel
 
-    same = {"reference": "a.jpg", "comparable": True, "reasons": []}
-    records = [
-        BatchRecord(n, n, Status.MEASURED, d, "filename", result=result(*lr), comparison=same)
-        for n, d, lr in (
-            ("a.jpg", "2024-01-01T08:00:00", (0.03, 0.02)),
-            ("b.jpg", "2024-02-01T08:00:00", (0.03, None)),  # arm on the right hip
-        )
-    ]
+    # An arm on the right hip in the later photo.
+    records = comparable_pair(result(0.03, 0.02), result(0.03, None))
     _, right = before_after_panel(records)["lines"]
     assert right == "Right (the person's right): not measured in the later photo."
